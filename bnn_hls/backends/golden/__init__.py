@@ -1,0 +1,1 @@
+"""Golden model: the integer reference that defines the hardware."""
