@@ -43,15 +43,25 @@ def read_checkpoint(path: str | Path, arch: ArchConfig | None = None) -> Checkpo
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unpickling failed"
-        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+        if "Unsupported global" in str(exc):
             raise BnnHlsError(f"{path}: refused: the file needs pickled code to load, which is "
                               "unsafe (save a plain state_dict instead)") from None
-        raise BnnHlsError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
+        raise BnnHlsError(f"{path}: not a readable PyTorch checkpoint "
+                          f"({_weights_unpickler_reason(exc)})") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BnnHlsError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
     return checkpoint_from_object(raw, str(path), arch)
+
+
+def _weights_unpickler_reason(exc: Exception) -> str:
+    """The one informative line of torch's long weights-only error."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for index, line in enumerate(lines):
+        if "WeightsUnpickler error:" in line:
+            rest = line.split("WeightsUnpickler error:", 1)[1].strip()
+            return rest or (lines[index + 1] if index + 1 < len(lines) else "unreadable")
+    return "unpickling failed"
 
 
 def checkpoint_from_object(raw, source: str, arch: ArchConfig | None = None) -> Checkpoint:

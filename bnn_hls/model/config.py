@@ -140,11 +140,11 @@ def _build(cls, data, path: str):
         if nested is not None:
             kwargs[name] = None if value is None else _build(nested, value, where)
         elif cls is ArchConfig and name == "stages":
-            if not isinstance(value, list):
+            if not isinstance(value, (list, tuple)):
                 raise BnnHlsError(f"{where}: expected a list of stages")
             kwargs[name] = tuple(_build(StageConfig, s, f"{where}[{i}]")
                                  for i, s in enumerate(value))
-        elif isinstance(value, list):
+        elif isinstance(value, (list, tuple)):
             kwargs[name] = tuple(_check_number(v, where) for v in value)
         else:
             kwargs[name] = value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +35,9 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
                  build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
                  build_args=["-Wno-fatal", *(build_args or [])], always=True)
-    saved = dict(os.environ)
-    os.environ.update(extra_env or {})
-    try:
-        xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
-                          test_dir=str(test_dir), waves=waves)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
+                      test_dir=str(test_dir), waves=waves, extra_env=extra_env or {},
+                      results_xml=str(Path(build_dir) / f"{test_module}.results.xml"))
     return _read_results(Path(xml))
 
 
