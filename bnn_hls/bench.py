@@ -1,0 +1,59 @@
+"""`make bench`: printed figures, never timed tests.
+
+- compile time of Bi-Real-18 (target: under 10 s on 2 cores);
+- golden model time per 224x224 image on Bi-Real-18 beside the PyTorch float forward of the
+  same model in the same run, as a ratio (target: golden no slower than 3x float);
+- LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut), when present.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+import torch
+
+from bnn_hls.backends.golden.model import GoldenModel
+from bnn_hls.compiler.pipeline import compile_model
+from bnn_hls.model import birealnet18, normalise_pixels
+
+
+def _best_of(repeats: int, func) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def bench_compiler() -> None:
+    torch.set_num_threads(2)
+    network = birealnet18().eval()
+    started = time.perf_counter()
+    compiled = compile_model(network)
+    compile_seconds = time.perf_counter() - started
+    print(f"compile Bi-Real-18: {compile_seconds:.2f} s (target < 10 s)")
+
+    pixels = np.random.default_rng(0).integers(0, 256, (1, 3, 224, 224), dtype=np.uint8)
+    golden = GoldenModel(compiled.graph)
+    x = normalise_pixels(torch.from_numpy(pixels), network.cfg)
+    with torch.no_grad():
+        float_seconds = _best_of(3, lambda: network(x))
+    golden_seconds = _best_of(3, lambda: golden.run(pixels))
+    print(f"Bi-Real-18 224x224, 1 image: golden {golden_seconds * 1e3:.0f} ms, "
+          f"PyTorch float {float_seconds * 1e3:.0f} ms, "
+          f"ratio golden/float {golden_seconds / float_seconds:.2f} (target <= 3)")
+
+
+def main() -> None:
+    bench_compiler()
+    if importlib.util.find_spec("bnn_hls.bench_lut") is not None:
+        from bnn_hls import bench_lut
+
+        bench_lut.main()
+
+
+if __name__ == "__main__":
+    main()
