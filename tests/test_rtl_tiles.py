@@ -18,8 +18,11 @@ from bnn_hls.backends.rtl.axis_sim import (
     write_harness,
     write_vectors,
 )
+from bnn_hls.backends.rtl.pointwise import AffineParams, BinariseParams, ShortcutParams
+from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolParams
 from bnn_hls.backends.rtl.swg import SwgParams
-from bnn_hls.backends.rtl.tiles import pack_lanes, tensor_beats
+from bnn_hls.backends.rtl.tiles import Interval, StreamFifoParams, pack_lanes, tensor_beats
+from bnn_hls.compiler.formats import Fixed, saturate
 from bnn_hls.tools.cocotb_run import run_cocotb
 
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
@@ -40,6 +43,25 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
     result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
                         extra_env={VECTORS_ENV: str(vectors)})
     assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
+
+
+def extreme_ints(rng, shape, width: int, lo: int | None = None, hi: int | None = None):
+    """Uniform integers of a signed width (or [lo, hi]), a quarter of them replaced by the
+    extremes and zero."""
+    full = Interval.of_width(width)
+    lo, hi = full.lo if lo is None else lo, full.hi if hi is None else hi
+    x = rng.integers(lo, hi + 1, size=shape)
+    special = rng.random(shape) < 0.25
+    x[special] = rng.choice([lo, hi, 0], size=int(special.sum()))
+    return x
+
+
+def pad_channels(x: np.ndarray, lanes: int) -> np.ndarray:
+    """Zero channels up to a whole number of folds: the model of what the padding lanes do."""
+    folds = -(-x.shape[1] // lanes)
+    padding = [(0, 0)] * x.ndim
+    padding[1] = (0, folds * lanes - x.shape[1])
+    return np.pad(x, padding)
 
 
 # --- sliding-window generator -------------------------------------------------------------
@@ -87,3 +109,112 @@ def test_swg(tmp_path):
         beats = {"s_axis": tensor_beats(x, p.channels, 1), "m_axis": swg_window_beats(x, p)}
         cases.append((Placed(p, name), beats))
     run_harness(tmp_path, "test_swg", cases)
+
+
+# --- affine, binarise ---------------------------------------------------------------------
+
+
+def affine_cases(rng):
+    def coefficients(channels, mult_bits, bias_bits):
+        mult = extreme_ints(rng, channels, mult_bits)
+        mult[0] = -(1 << (mult_bits - 1))  # negative multipliers, the extreme one included
+        return mult, extreme_ints(rng, channels, bias_bits)
+
+    yield "sat", AffineParams(10, 4, 8, *coefficients(10, 10, 14), shift=6,
+                              out_format=Fixed(3, 4))
+    yield "exact_s0", AffineParams(3, 3, 6, *coefficients(3, 4, 5), shift=0)
+    yield "sign", AffineParams(5, 2, 9, *coefficients(5, 6, 8), shift=3, binarise=True)
+    # a popcount accumulator of a 576-bit window: 11 bits, values in [-576, 576]
+    yield "acc", AffineParams(7, 7, 11, *coefficients(7, 12, 20), shift=12,
+                              out_format=Fixed(2, 5), in_range=Interval(-576, 576))
+
+
+def test_affine_and_binarise(tmp_path):
+    rng = np.random.default_rng(1)
+    cases = []
+    for name, p in affine_cases(rng):
+        x = extreme_ints(rng, (IMAGES, p.channels, 3, 4), p.in_width, p.in_range.lo,
+                         p.in_range.hi)
+        x_pad = pad_channels(x, p.lanes)
+        mult, bias = pad_channels(np.array([p.mult]), p.lanes)[0], pad_channels(
+            np.array([p.bias]), p.lanes)[0]
+        y = ops.affine(x_pad, mult, bias, p.shift)
+        if p.binarise:
+            y = ops.sign_bits(y)
+        elif p.out_format is not None:
+            y = saturate(y, p.out_format)
+        beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
+                 "m_axis": tensor_beats(y, p.lanes, p.out_width)}
+        cases.append((Placed(p, name), beats))
+    for name, p in {"bin_folds": BinariseParams(10, 4, 8),
+                    "bin_one": BinariseParams(8, 8, 5)}.items():
+        x = extreme_ints(rng, (IMAGES, p.channels, 3, 4), p.in_width)
+        beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
+                 "m_axis": tensor_beats(ops.sign_bits(x), p.channels, 1)}
+        cases.append((Placed(p, name), beats))
+    run_harness(tmp_path, "test_affine", cases)
+
+
+# --- shortcut adder, stream FIFO ----------------------------------------------------------
+
+
+SHORTCUT_CASES = {
+    # conv drops a fraction bit (rounding), skip gains one; saturates
+    "mixed": ShortcutParams(10, 4, Fixed(3, 6), Fixed(2, 4), Fixed(3, 5), skip_depth=16),
+    "same": ShortcutParams(6, 6, Fixed(3, 4), Fixed(3, 4), Fixed(3, 4), skip_depth=3),
+    "wide_out": ShortcutParams(3, 2, Fixed(2, 3), Fixed(1, 5), Fixed(4, 4), skip_depth=2),
+}
+
+
+def test_shortcut_and_fifo(tmp_path):
+    rng = np.random.default_rng(2)
+    cases = []
+    for name, p in SHORTCUT_CASES.items():
+        conv = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.conv_format.width)
+        skip = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.skip_format.width)
+        out = ops.add_saturate(conv, p.conv_format.frac_bits, skip, p.skip_format.frac_bits,
+                               p.out_format)
+        beats = {"s_conv_axis": tensor_beats(conv, p.lanes, p.conv_format.width),
+                 "s_skip_axis": tensor_beats(skip, p.lanes, p.skip_format.width),
+                 "m_axis": tensor_beats(out, p.lanes, p.out_format.width)}
+        cases.append((Placed(p, name), beats))
+    for name, p in {"fifo5": StreamFifoParams(12, 5), "fifo2": StreamFifoParams(7, 2),
+                    "fifo_nolast": StreamFifoParams(9, 4, last=False)}.items():
+        x = extreme_ints(rng, (IMAGES, 1, 5, 7), p.width)
+        beats = tensor_beats(x, 1, p.width)
+        cases.append((Placed(p, name), {"s_axis": beats, "m_axis": beats}))
+    run_harness(tmp_path, "test_shortcut", cases)
+
+
+# --- pools ----------------------------------------------------------------------------------
+
+
+POOL_CASES = {
+    "max3s2_odd": PoolParams("max", 10, 4, 8, height=7, width=9, kernel=3, stride=2, pad=1),
+    "max2s2": PoolParams("max", 3, 3, 6, height=6, width=5, kernel=2, stride=2, pad=0),
+    "max3s1": PoolParams("max", 5, 2, 5, height=5, width=4, kernel=3, stride=1, pad=1),
+    "avg_even": PoolParams.avg_pool_sum(6, 6, 8, height=6, width=8),
+    "avg_odd": PoolParams.avg_pool_sum(10, 4, 8, height=7, width=9),
+}
+GLOBAL_CASES = {
+    "gsum": GlobalSumParams(10, 4, 8, height=3, width=5),
+    "gsum_1px": GlobalSumParams(4, 4, 6, height=1, width=1),
+}
+
+
+def test_pools(tmp_path):
+    rng = np.random.default_rng(3)
+    cases = []
+    for name, p in {**POOL_CASES, **GLOBAL_CASES}.items():
+        x = extreme_ints(rng, (IMAGES, p.channels, p.height, p.width), p.in_width)
+        x[0, :, :2] = Interval.of_width(p.in_width).lo  # windows of nothing but the minimum
+        if isinstance(p, GlobalSumParams):
+            y = ops.global_sum(pad_channels(x, p.lanes))[:, :, None, None]
+        elif p.kind == "max":
+            y = ops.max_pool(pad_channels(x, p.lanes), p.kernel, p.stride, p.pad)
+        else:
+            y = ops.avg_pool_sum(pad_channels(x, p.lanes))
+        beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
+                 "m_axis": tensor_beats(y, p.lanes, p.out_width)}
+        cases.append((Placed(p, name), beats))
+    run_harness(tmp_path, "test_pool", cases)

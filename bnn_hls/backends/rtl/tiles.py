@@ -97,9 +97,20 @@ class Interval:
         return other.lo <= self.lo and self.hi <= other.hi
 
 
+def signed_literal(value: int, width: int) -> str:
+    """A sized signed Verilog literal, e.g. ``-6'sd4``; the most negative value in hex."""
+    limits = Interval.of_width(width)
+    if not limits.lo <= value <= limits.hi:
+        raise ValueError(f"{value} does not fit {width} signed bits")
+    if value == limits.lo:  # -(2**(w-1)) has no positive w-bit counterpart to negate
+        return f"{width}'sh{1 << (width - 1):x}"
+    return f"{'-' if value < 0 else ''}{width}'sd{abs(value)}"
+
+
 def render_tile(template: str, **context) -> str:
-    """Render ``templates/rtl/<template>``; the one place tiles reach the Jinja environment."""
-    return render(f"rtl/{template}", **context)
+    """Render ``templates/rtl/<template>``; the one place tiles reach the Jinja environment.
+    Templates get ``slit(value, width)`` for signed literals."""
+    return render(f"rtl/{template}", slit=signed_literal, **context)
 
 
 def with_helpers(main: str, *helpers: str) -> str:
