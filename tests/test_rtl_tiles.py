@@ -71,24 +71,24 @@ def pad_channels(x: np.ndarray, lanes: int) -> np.ndarray:
 # --- sliding-window generator -------------------------------------------------------------
 
 
-def swg_window_beats(x_bits: np.ndarray, p: SwgParams) -> list[tuple[int, bool]]:
-    """Expected SWG output: window bit (kh*k + kw)*C + c, zero and invalid on padding taps."""
-    n, c, h, w = x_bits.shape
+def swg_window_beats(x: np.ndarray, p: SwgParams) -> list[tuple[int, bool]]:
+    """Expected SWG output: element (kh*k + kw)*C + c, zero and invalid on padding taps."""
+    n, c, h, w = x.shape
     k, s, pad = p.kernel, p.stride, p.pad
     valid = ops.valid_taps(h, w, k, s, pad)  # [k*k, oh, ow]
-    padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=bool)
-    padded[:, :, pad:pad + h, pad:pad + w] = x_bits
+    padded = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=np.int64)
+    padded[:, :, pad:pad + h, pad:pad + w] = x
     beats = []
     for image in padded:
         for oh in range(p.out_height):
             for ow in range(p.out_width):
                 taps = image[:, oh * s:oh * s + k, ow * s:ow * s + k]  # [c, kh, kw]
-                data = taps.transpose(1, 2, 0).reshape(k * k, c) & valid[:, oh, ow, None]
-                tap_valid = np.repeat(valid[:, oh, ow], c)
+                data = (taps.transpose(1, 2, 0).reshape(k * k, c) * valid[:, oh, ow, None])
+                data, tap_valid = data.reshape(-1), np.repeat(valid[:, oh, ow], c)
                 for b in range(p.beats):
-                    bits = slice(b * p.simd, (b + 1) * p.simd)
-                    word = (pack_lanes(tap_valid[bits], 1) << p.simd) | pack_lanes(
-                        data.reshape(-1)[bits], 1)
+                    part = slice(b * p.simd, (b + 1) * p.simd)
+                    word = (pack_lanes(tap_valid[part], 1) << (p.simd * p.elem_width)
+                            | pack_lanes(data[part], p.elem_width))
                     beats.append((word, False))
         beats[-1] = (beats[-1][0], True)
     return beats
@@ -101,6 +101,9 @@ SWG_CASES = {
     "c5_simd7": SwgParams(channels=5, height=7, width=6, kernel=3, stride=1, pad=1, simd=7),
     "c4_k1": SwgParams(channels=4, height=3, width=5, kernel=1, stride=1, pad=0, simd=3),
     "c2_k1_s2": SwgParams(channels=2, height=5, width=4, kernel=1, stride=2, pad=0, simd=2),
+    # multi-bit elements, as for the real-valued stem convolution
+    "int8_stem": SwgParams(channels=3, height=6, width=5, kernel=3, stride=1, pad=1, simd=5,
+                           elem_width=8),
 }
 
 
@@ -108,9 +111,13 @@ def test_swg(tmp_path):
     rng = np.random.default_rng(0)
     cases = []
     for name, p in SWG_CASES.items():
-        x = rng.random((IMAGES, p.channels, p.height, p.width)) < 0.5
-        x[0] = True  # an all-ones image: padding must still read as invalid zeros
-        beats = {"s_axis": tensor_beats(x, p.channels, 1), "m_axis": swg_window_beats(x, p)}
+        if p.elem_width == 1:
+            x = (rng.random((IMAGES, p.channels, p.height, p.width)) < 0.5).astype(np.int64)
+            x[0] = 1  # an all-ones image: padding must still read as invalid zeros
+        else:
+            x = extreme_ints(rng, (IMAGES, p.channels, p.height, p.width), p.elem_width)
+        beats = {"s_axis": tensor_beats(x, p.channels, p.elem_width),
+                 "m_axis": swg_window_beats(x, p)}
         cases.append((Placed(p, name), beats))
     run_harness(tmp_path, "test_swg", cases)
 

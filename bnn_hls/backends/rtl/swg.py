@@ -1,4 +1,4 @@
-"""Sliding-window tiles: the row buffer + window reader they share, and the binary SWG."""
+"""Sliding-window tiles: the row buffer + window reader they share, and the SWG."""
 
 from __future__ import annotations
 
@@ -95,11 +95,12 @@ class WindowGeometry:
 
 @dataclass(frozen=True)
 class SwgParams(Tile):
-    """Sliding-window generator feeding an XNOR MVU.
+    """Sliding-window generator feeding a matrix-vector unit (XNOR MVU for binary input).
 
-    In: binary [channels, height, width], one pixel (``channels`` bits) per beat.
-    Out: per output pixel, the window vector of N = k*k*channels bits (bit (kh*k + kw)*C + c)
-    in ceil(N/simd) beats; tdata = {valid[simd], data[simd]}, padding taps valid = 0.
+    In: [channels, height, width] of ``elem_width``-bit elements (1: binary), one pixel per
+    beat. Out: per output pixel, the window vector of N = k*k*channels elements (element
+    (kh*k + kw)*C + c) in ceil(N/simd) beats; tdata = {valid[simd], data[simd*elem_width]},
+    padding taps and the elements past N valid = 0, data = 0.
     Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 1 cycles from the
     window's last input pixel to its first beat.
     """
@@ -111,13 +112,14 @@ class SwgParams(Tile):
     stride: int
     pad: int
     simd: int
+    elem_width: int = 1
 
     prefix: ClassVar[str] = "swg"
 
     @property
     def geometry(self) -> WindowGeometry:
-        return WindowGeometry(self.channels, 1, self.height, self.width, self.kernel,
-                              self.stride, self.pad)
+        return WindowGeometry(self.channels * self.elem_width, 1, self.height, self.width,
+                              self.kernel, self.stride, self.pad)
 
     @property
     def out_height(self) -> int:
@@ -128,20 +130,20 @@ class SwgParams(Tile):
         return self.geometry.out_width
 
     @property
-    def window_bits(self) -> int:
+    def window_elems(self) -> int:
         return self.kernel * self.kernel * self.channels
 
     @property
     def beats(self) -> int:
-        return -(-self.window_bits // self.simd)
+        return -(-self.window_elems // self.simd)
 
     @property
     def beat_count_w(self) -> int:
         return clog2(self.beats + 1)
 
     def ports(self) -> tuple[StreamPort, ...]:
-        return (StreamPort("s_axis", self.channels, True),
-                StreamPort("m_axis", 2 * self.simd, False))
+        return (StreamPort("s_axis", self.channels * self.elem_width, True),
+                StreamPort("m_axis", self.simd * (self.elem_width + 1), False))
 
     def render(self, instance: str) -> str:
         module = self.module_name(instance)
