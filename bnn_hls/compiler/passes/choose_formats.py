@@ -25,8 +25,9 @@ def residual_tensors(graph: ir.Graph) -> list[str]:
 
 
 def int_bits_for(magnitude: float) -> int:
-    """Integer bits so that +-magnitude fits (the format's range is [-2**I, 2**I))."""
-    return max(0, math.ceil(math.log2(magnitude))) if magnitude > 1 else 0
+    """Integer bits so that +-magnitude fits: the range is [-2**I, 2**I), open at the top,
+    so a magnitude of exactly 2**k needs k+1 bits."""
+    return math.floor(math.log2(magnitude)) + 1 if magnitude >= 1 else 0
 
 
 def choose_formats(graph: ir.Graph, config: CompileConfig,
