@@ -26,7 +26,7 @@ class PoolParams(Tile):
     ``kind="max"``: ops.max_pool (padding taps ignored), ``in_width`` bits out.
     ``kind="sum"``: exact window sum, ``in_width + clog2(kernel**2)`` bits out; with kernel 2,
     stride 2, pad 0 this is ops.avg_pool_sum (odd edges dropped).
-    Throughput: one output beat per ``kernel`` cycles. Latency: kernel + 1 cycles from the
+    Throughput: one output beat per ``kernel`` cycles. Latency: kernel + 2 cycles from the
     window's last input beat.
     """
 

@@ -22,8 +22,10 @@ class WindowGeometry:
     """Row buffer + window reader (templates/rtl/swg_lines.v.j2) over a [C, H, W] stream of
     ``folds`` beats per pixel, ``beat_width`` bits each.
 
-    It keeps ``rows`` image rows (not the image) and reads one kernel column (K taps of one
-    fold) per cycle: a window fold takes K cycles, whatever the stride.
+    It keeps ``rows`` image rows (not the image) in ``rows`` RAMs with registered reads, and
+    reads one kernel column (K taps of one fold) per cycle: a window fold takes K cycles,
+    whatever the stride. The writer never waits for more than the rows the reader still needs,
+    and runs into the next image while the reader finishes this one.
     """
 
     beat_width: int
@@ -101,7 +103,7 @@ class SwgParams(Tile):
     beat. Out: per output pixel, the window vector of N = k*k*channels elements (element
     (kh*k + kw)*C + c) in ceil(N/simd) beats; tdata = {valid[simd], data[simd*elem_width]},
     padding taps and the elements past N valid = 0, data = 0.
-    Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 1 cycles from the
+    Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 3 cycles from the
     window's last input pixel to its first beat.
     """
 
