@@ -1,4 +1,4 @@
-"""Two-stage training of a Bi-Real network on the digits (Liu et al., ECCV 2018, section 3.3).
+"""Two-stage training of a Bi-Real network on the digits (Liu et al., ECCV 2018).
 
 Stage 1 trains a real-valued network whose block activation is clip(-1, x, 1), which is close
 to sign, so stage 2 (the Bi-Real network, 1-bit activations and weights) starts from weights
@@ -12,10 +12,10 @@ import dataclasses
 import enum
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -42,8 +42,8 @@ _SIGN_ACTIVATIONS = (Activation.APPROX_SIGN, Activation.STE)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    real_epochs: int = 40  # stage 1
-    binary_epochs: int = 40  # stage 2; from scratch it gets both budgets
+    real_epochs: int = 60  # stage 1
+    binary_epochs: int = 60  # stage 2; from scratch it gets both budgets
     batch_size: int = 64
     lr: float = 5e-3
     augment: bool = True  # random shifts of up to one pixel
@@ -103,12 +103,23 @@ def _load_data(arch_cfg: ArchConfig, train_cfg: TrainConfig) -> _Data:
     )
 
 
-def _make_deterministic(seed: int, threads: int) -> torch.Generator:
-    torch.manual_seed(seed)  # weight initialisation
-    np.random.seed(seed)
+@contextmanager
+def _deterministic(seed: int, threads: int) -> Iterator[torch.Generator]:
+    """Seed everything and restore the process-wide torch settings afterwards.
+
+    Yields the generator used for shuffling and augmentation; the global RNG (seeded here)
+    only initialises weights, so adding a random draw in one place cannot shift the other.
+    """
+    saved_threads = torch.get_num_threads()
+    saved_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
-    return torch.Generator().manual_seed(seed)  # shuffling and augmentation
+    try:
+        yield torch.Generator().manual_seed(seed)
+    finally:
+        torch.set_num_threads(saved_threads)
+        torch.use_deterministic_algorithms(saved_deterministic)
 
 
 def shift_pixels(pixels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -137,7 +148,7 @@ def train_stage(model: BiRealNet, data: _Data, epochs: int, cfg: TrainConfig,
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     scheduler = _linear_decay(optimizer, max(1, epochs * steps_per_epoch))
     model.train()
-    bar = tqdm(range(epochs), desc=label, disable=not progress, leave=False)
+    bar = tqdm(range(epochs), desc=label, disable=not progress)
     for _ in bar:
         loss_sum, correct = 0.0, 0
         for index in _batches(len(data.train_labels), cfg.batch_size, generator):
@@ -155,7 +166,6 @@ def train_stage(model: BiRealNet, data: _Data, epochs: int, cfg: TrainConfig,
             correct += (logits.argmax(1) == labels).sum().item()
         n = len(data.train_labels)
         bar.set_postfix(loss=f"{loss_sum / n:.3f}", acc=f"{correct / n:.3f}")
-    model.eval()
 
 
 @torch.no_grad()
@@ -178,21 +188,50 @@ def _binary_network(arch_cfg: ArchConfig, cfg: TrainConfig) -> BiRealNet:
 
 def train_digits(arch_cfg: ArchConfig, train_cfg: TrainConfig,
                  progress: bool = True) -> TrainResult:
+    """Run both stages on the default digits split; accuracies are on its test set."""
     start = time.perf_counter()
-    generator = _make_deterministic(train_cfg.seed, train_cfg.threads)
     data = _load_data(arch_cfg, train_cfg)
-    real_accuracy = None
-    if train_cfg.pretrain is Pretrain.NONE:
-        binary = _binary_network(arch_cfg, train_cfg)
-    else:
-        real = BiRealNet(arch_cfg, activation=_PRETRAIN_ACTIVATION[train_cfg.pretrain],
-                         binary=False, shortcut=train_cfg.shortcut)
-        train_stage(real, data, train_cfg.real_epochs, train_cfg, generator,
-                    "stage 1 (real)", progress)
-        real_accuracy = evaluate(real, data.test_inputs, data.test_labels)
-        binary = binary_from_real(real, train_cfg)
-    train_stage(binary, data, train_cfg.stage2_epochs, train_cfg, generator,
-                "stage 2 (Bi-Real)", progress)
-    binary_accuracy = evaluate(binary, data.test_inputs, data.test_labels)
+    with _deterministic(train_cfg.seed, train_cfg.threads) as generator:
+        real_accuracy = None
+        if train_cfg.pretrain is Pretrain.NONE:
+            binary = _binary_network(arch_cfg, train_cfg)
+        else:
+            real = BiRealNet(arch_cfg, activation=_PRETRAIN_ACTIVATION[train_cfg.pretrain],
+                             binary=False, shortcut=train_cfg.shortcut)
+            train_stage(real, data, train_cfg.real_epochs, train_cfg, generator,
+                        "stage 1 (real)", progress)
+            real_accuracy = evaluate(real, data.test_inputs, data.test_labels)
+            binary = binary_from_real(real, train_cfg)
+        train_stage(binary, data, train_cfg.stage2_epochs, train_cfg, generator,
+                    "stage 2 (Bi-Real)", progress)
+        binary_accuracy = evaluate(binary, data.test_inputs, data.test_labels)
     return TrainResult(model=binary, real_accuracy=real_accuracy,
                        binary_accuracy=binary_accuracy, seconds=time.perf_counter() - start)
+
+
+def checkpoint_meta(result: TrainResult, train_cfg: TrainConfig) -> dict:
+    return {
+        "dataset": "sklearn load_digits, bnn_hls.data.digits_split() test set",
+        "real_accuracy": result.real_accuracy,
+        "binary_accuracy": result.binary_accuracy,
+        "seed": train_cfg.seed,
+        "seconds": round(result.seconds, 1),
+        "recipe": train_cfg.to_meta(),
+    }
+
+
+def train_main(output_path: str | Path, epochs: int | None = None, seed: int = 0,
+               threads: int = 2, progress: bool = True) -> TrainResult:
+    """Train the digits network with the default recipe and save the checkpoint.
+
+    ``epochs`` overrides the epoch count of each of the two stages.
+    """
+    stage_epochs = {} if epochs is None else {"real_epochs": epochs, "binary_epochs": epochs}
+    train_cfg = TrainConfig(seed=seed, threads=threads, **stage_epochs)
+    result = train_digits(builtin_config("digits"), train_cfg, progress)
+    output_path = Path(output_path)
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(result.model, output_path, meta=checkpoint_meta(result, train_cfg))
+    print(f"real-valued top-1 {result.real_accuracy:.2%}, Bi-Real top-1 "
+          f"{result.binary_accuracy:.2%}, {result.seconds:.0f} s -> {output_path}")
+    return result
