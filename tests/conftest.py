@@ -1,0 +1,111 @@
+"""Shared fixtures: seeded random Bi-Real networks whose BatchNorm statistics look trained.
+
+A freshly constructed network is a poor test subject (BN is the identity, every binary weight
+is positive), so :func:`randomise_birealnet` gives it random binary weights, BN running
+statistics measured on random pixels (so activations are O(1), as after training) and random
+affine BN parameters including negative gammas.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from bnn_hls.compiler.pipeline import compile_model
+from bnn_hls.model import birealnet, normalise_pixels
+from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
+from bnn_hls.model.layers import HardBinaryConv
+
+DIGITS_PIXEL_MAX = 16  # scikit-learn digits: raw values 0..16
+
+
+def random_pixels(cfg: ArchConfig, n: int, seed: int, high: int | None = None) -> np.ndarray:
+    high = (1 << cfg.input_norm.pixel_bits) - 1 if high is None else high
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, high + 1, (n, cfg.in_channels, cfg.input_size, cfg.input_size))
+
+
+def randomise_birealnet(model, seed: int, pixel_max: int | None = None, stats_images: int = 64):
+    """Random binary weights, data-derived BN statistics, random gammas (some negative)."""
+    g = torch.Generator().manual_seed(seed)
+    cfg = model.cfg
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, HardBinaryConv):
+                module.weights.copy_(torch.randn(module.weights.shape, generator=g) * 0.05)
+            elif isinstance(module, nn.Conv2d | nn.Linear):
+                module.weight.copy_(torch.randn(module.weight.shape, generator=g)
+                                    / np.sqrt(module.weight[0].numel()))
+                if getattr(module, "bias", None) is not None:
+                    module.bias.copy_(torch.randn(module.bias.shape, generator=g) * 0.3)
+        # Running statistics measured on random pixels (cumulative average), as training would.
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.reset_running_stats()
+                module.momentum = None
+        model.train()
+        pixels = random_pixels(cfg, stats_images, seed, pixel_max)
+        model(normalise_pixels(torch.from_numpy(pixels), cfg))
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                c = module.num_features
+                magnitude = 0.3 + 1.2 * torch.rand(c, generator=g)
+                sign = torch.where(torch.rand(c, generator=g) < 0.3, -1.0, 1.0)
+                sign[0] = -1.0  # at least one negative gamma per layer
+                module.weight.copy_(sign * magnitude)
+                module.bias.copy_(torch.randn(c, generator=g) * 0.3)
+                sigma = module.running_var.sqrt()
+                module.running_mean.add_(0.2 * sigma * torch.randn(c, generator=g))
+                module.running_var.mul_(0.8 + 0.4 * torch.rand(c, generator=g))
+                module.momentum = 0.1
+    return model.eval()
+
+
+TINY_ARCH = ArchConfig(
+    name="tiny", in_channels=2, input_size=10, num_classes=5,
+    stem=StemConfig(channels=8, kernel=3, stride=1, maxpool=None),
+    stages=(StageConfig(channels=8, blocks=1, stride=1),
+            StageConfig(channels=70, blocks=2, stride=2)),  # 70 channels: two 64-bit words
+    input_norm=InputNorm(scale=1 / 255, mean=(0.5, 0.2), std=(0.25, 0.5), pixel_bits=8),
+)
+TINY_ARCH.validate("TINY_ARCH")
+
+
+@pytest.fixture(scope="session")
+def tiny_arch() -> ArchConfig:
+    return TINY_ARCH
+
+
+@pytest.fixture(scope="session")
+def digits_net():
+    """A seeded random digits-sized network (8x8x1, 10 classes). Do not mutate."""
+    return randomise_birealnet(birealnet("digits"), seed=1234, pixel_max=DIGITS_PIXEL_MAX)
+
+
+@pytest.fixture(scope="session")
+def tiny_net():
+    """A seeded random network of TINY_ARCH (no max pool, 2 input channels). Do not mutate."""
+    return randomise_birealnet(birealnet(TINY_ARCH), seed=99)
+
+
+@pytest.fixture(scope="session")
+def digits_compiled(digits_net):
+    """compile_model(digits_net) with the default config. Do not mutate its graph."""
+    return compile_model(copy.deepcopy(digits_net))
+
+
+@pytest.fixture(scope="session")
+def tiny_compiled(tiny_net):
+    return compile_model(copy.deepcopy(tiny_net))
+
+
+@pytest.fixture
+def fresh_compile():
+    """compile_model on a private copy of a network, for tests that mutate the result."""
+    def run(net, *args, **kwargs):
+        return compile_model(copy.deepcopy(net), *args, **kwargs)
+    return run
