@@ -7,7 +7,7 @@ f*LANES .. f*LANES+LANES-1; lanes past the last channel are don't-care and come 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.tiles import (
@@ -28,8 +28,8 @@ def _folds(channels: int, lanes: int) -> int:
 
 
 @dataclass(frozen=True)
-class SaturatedOutput:
-    """How a computed range meets an output format: which sides must clamp."""
+class Saturation:
+    """A computed value range against an output range: which sides must clamp."""
 
     value: Interval
     out: Interval
@@ -62,7 +62,7 @@ class AffineParams(Tile):
     shift: int
     out_format: Fixed | Integer | None = None
     binarise: bool = False
-    in_range: Interval | None = field(default=None)
+    in_range: Interval | None = None
 
     prefix: ClassVar[str] = "affine"
 
@@ -93,15 +93,13 @@ class AffineParams(Tile):
 
     @property
     def product(self) -> Interval:
-        ranges = [self.in_range.times(m) for m in self._padded(self.mult)]
-        return Interval.hull([r.lo for r in ranges] + [r.hi for r in ranges])
+        return Interval.cover(self.in_range.times(m) for m in self._padded(self.mult))
 
     @property
     def total(self) -> Interval:
         """mult*x + rounded bias over every channel."""
-        ranges = [self.in_range.times(m) + Interval(b, b)
-                  for m, b in zip(self._padded(self.mult), self.rounded_bias, strict=True)]
-        return Interval.hull([r.lo for r in ranges] + [r.hi for r in ranges])
+        return Interval.cover(self.in_range.times(m) + Interval(b, b) for m, b in
+                              zip(self._padded(self.mult), self.rounded_bias, strict=True))
 
     @property
     def sum_w(self) -> int:
@@ -112,10 +110,10 @@ class AffineParams(Tile):
         return Interval(self.total.lo >> self.shift, self.total.hi >> self.shift)
 
     @property
-    def saturation(self) -> SaturatedOutput:
+    def saturation(self) -> Saturation:
         out = self.shifted if self.out_format is None else Interval(self.out_format.lo,
                                                                     self.out_format.hi)
-        return SaturatedOutput(self.shifted, out)
+        return Saturation(self.shifted, out)
 
     @property
     def out_width(self) -> int:
@@ -221,5 +219,5 @@ class ShortcutParams(Tile):
         fifo = f"{module}_skip_fifo"
         out = Interval(self.out_format.lo, self.out_format.hi)
         main = render_tile("shortcut.v.j2", module=module, fifo_module=fifo, p=self,
-                           sat=SaturatedOutput(self.aligned_sum, out))
+                           sat=Saturation(self.aligned_sum, out))
         return with_helpers(main, self.skip_fifo.render_module(fifo))

@@ -73,6 +73,12 @@ class Interval:
         values = list(values)
         return cls(min(values), max(values))
 
+    @classmethod
+    def cover(cls, ranges: Iterable[Interval]) -> Interval:
+        """The smallest interval containing all of ``ranges``."""
+        ranges = list(ranges)
+        return cls(min(r.lo for r in ranges), max(r.hi for r in ranges))
+
     @property
     def width(self) -> int:
         return bits_for_range(self.lo, self.hi)
@@ -80,18 +86,12 @@ class Interval:
     def __add__(self, other: Interval) -> Interval:
         return Interval(self.lo + other.lo, self.hi + other.hi)
 
-    def union(self, other: Interval) -> Interval:
-        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
-
     def times(self, factor: int) -> Interval:
         return Interval.hull((self.lo * factor, self.hi * factor))
 
     def rshift_round(self, shift: int) -> Interval:
         """Image under formats.rshift_round (monotonic, so the ends map to the ends)."""
         return Interval(int(rshift_round(self.lo, shift)), int(rshift_round(self.hi, shift)))
-
-    def clip(self, other: Interval) -> Interval:
-        return Interval(max(self.lo, other.lo), min(self.hi, other.hi))
 
     def within(self, other: Interval) -> bool:
         return other.lo <= self.lo and self.hi <= other.hi
