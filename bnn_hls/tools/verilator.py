@@ -70,7 +70,7 @@ def activate_verilator() -> VerilatorInstall:
 def lint(sources: list[Path], top: str, extra_args: list[str] | None = None) -> str:
     """Run ``verilator --lint-only -Wall``; returns the warnings text (empty when clean)."""
     install = find_verilator()
-    cmd = [str(install.binary), "--lint-only", "-Wall", f"--top-module={top}",
+    cmd = [str(install.binary), "--lint-only", "-Wall", "--top-module", top,
            *(extra_args or []), *map(str, sources)]
     out = subprocess.run(cmd, env=install.environ(), capture_output=True, text=True)
     return (out.stdout + out.stderr).strip() if out.returncode else ""

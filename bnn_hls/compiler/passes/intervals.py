@@ -10,6 +10,7 @@ import numpy as np
 
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.formats import Binary, Fixed, Integer, bits_for_range, rshift_round
+from bnn_hls.errors import BnnHlsError
 
 MAX_BITS = 62  # the golden model computes in int64
 
@@ -42,8 +43,9 @@ def _set_width(graph: ir.Graph, node: ir.Node, out: ir.Tensor) -> None:
     if isinstance(node, ir.Affine) and node.product_interval is not None:
         bits = max(bits, bits_for_range(*node.product_interval))
     if bits > MAX_BITS:
-        raise ValueError(f"{node.name}: a {bits}-bit intermediate exceeds the golden model's "
-                         f"{MAX_BITS} bits")
+        raise BnnHlsError(f"layer '{node.name}': a {bits}-bit intermediate exceeds the "
+                          f"{MAX_BITS} bits the golden model computes in; narrow "
+                          "multiplier_bits or shortcut_bits")
     if isinstance(node, ir.Sign):
         out.fmt = Binary()
     elif isinstance(node, ir.Affine) and not node.saturate:

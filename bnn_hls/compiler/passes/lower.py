@@ -72,8 +72,12 @@ def _affine(node: ir.ScaleShift, lsb_in: np.ndarray, frac_bits: int, saturate: b
     if shift < 0:
         raise BnnHlsError(f"layer '{node.name}': scale {peak:.3g} needs more than "
                           f"{config.multiplier_bits} multiplier bits")
+    scaled_bias = real_bias * 2.0**shift
+    if np.abs(scaled_bias).max() >= 2.0**62:
+        raise BnnHlsError(f"layer '{node.name}': bias needs more than 62 bits at shift {shift}; "
+                          "narrow multiplier_bits or max_shift")
     mult = np.rint(real_mult * 2.0**shift).astype(np.int64)
-    bias = np.rint(real_bias * 2.0**shift).astype(np.int64)
+    bias = np.rint(scaled_bias).astype(np.int64)
     if config.rounding is Rounding.FLOOR and shift > 0:
         bias -= 1 << (shift - 1)  # cancels the rounding constant of rshift_round
     return ir.Affine(name=node.name, inputs=node.inputs, output=node.output, mult=mult,

@@ -8,12 +8,17 @@ from bnn_hls.compiler import ir
 
 
 def quantize_symmetric(weight: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output-channel symmetric quantisation: weight ~= q * scale[o], |q| < 2**(bits-1)."""
+    """Per-output-channel symmetric quantisation: weight ~= q * scale[o], |q| < 2**(bits-1).
+
+    An all-zero channel gets scale 0: its accumulator is always 0, and a zero scale keeps it
+    out of the choice of the following affine's shift (which it would otherwise shrink).
+    """
     qmax = (1 << (bits - 1)) - 1
     peak = np.abs(weight.reshape(weight.shape[0], -1)).max(axis=1)
-    scale = np.where(peak > 0, peak / qmax, 1.0)
+    scale = peak / qmax
     shape = (-1,) + (1,) * (weight.ndim - 1)
-    q = np.clip(np.rint(weight / scale.reshape(shape)), -qmax, qmax).astype(np.int64)
+    safe = np.where(scale > 0, scale, 1.0).reshape(shape)
+    q = np.clip(np.rint(weight / safe), -qmax, qmax).astype(np.int64)
     return q, scale
 
 
