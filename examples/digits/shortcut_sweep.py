@@ -21,7 +21,7 @@ from bnn_hls.data import digits_split  # noqa: E402
 from bnn_hls.tools.evaluate import measure_faithfulness  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-WIDTHS = (4, 5, 6, 7, 8, 10, 12, 16)
+WIDTHS = (7, 8, 9, 10, 11, 12, 14, 16)  # 7 bits: the calibrated integer bits, no fraction
 
 
 def main(checkpoint: str = str(HERE / "birealnet_digits.pt")) -> None:
