@@ -37,8 +37,8 @@ def _digits_if_matching(arch):
 
 def _compile(args):
     from bnn_hls.compiler.config import load_compile_config
-    from bnn_hls.compiler.pipeline import compile_model
     from bnn_hls.compiler.importer import load_network
+    from bnn_hls.compiler.pipeline import compile_model
 
     network = load_network(args.checkpoint, _load_arch(args.arch))
     data = _digits_if_matching(network.cfg)
@@ -64,6 +64,7 @@ def cmd_compile(args) -> None:
                                              config.multiplier_bits))
     (out / "cost.txt").write_text(costs + "\n")
     summary = {"model": graph.name, "compile_seconds": round(seconds, 3),
+               "checkpoint": str(Path(args.checkpoint).resolve()), "arch": args.arch,
                "config": config.to_dict()}
     if data is not None:
         faith = measure_faithfulness(compiled, data.test_x, data.test_y)
@@ -75,14 +76,55 @@ def cmd_compile(args) -> None:
         shape = (args.vectors,) + graph.tensors[graph.input].shape
         pixel_max = graph.tensors[graph.input].fmt.hi
         write_vectors(graph, rng.integers(0, pixel_max + 1, shape, dtype=np.uint8), out)
+    if args.rtl:
+        _write_rtl(compiled, args, out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"compiled {graph.name} in {seconds:.2f} s -> {out}/ "
-          "(ir.txt, numerics.txt, cost.txt, vectors/, summary.json)")
+          f"(ir.txt, numerics.txt, cost.txt, vectors/, summary.json{', rtl/' if args.rtl else ''})")
+
+
+def _write_rtl(compiled, args, out: Path) -> None:
+    from bnn_hls.backends.rtl.folding import load_folding
+    from bnn_hls.tools.simulate import generate_rtl
+
+    folding = (load_folding(args.folding, compiled.graph, args.target_cycles)
+               if args.folding else None)
+    _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
+    print(f"RTL: {len(sources)} Verilog files in {out / 'rtl'}")
+
+
+def cmd_simulate(args) -> None:
+    from bnn_hls.compiler.config import CompileConfig
+    from bnn_hls.compiler.importer import load_network
+    from bnn_hls.compiler.pipeline import compile_model
+    from bnn_hls.tools.simulate import simulate
+
+    out = Path(args.outdir)
+    try:
+        summary = json.loads((out / "summary.json").read_text())
+    except FileNotFoundError:
+        raise BnnHlsError(f"{out}: no summary.json; run 'bnn-hls compile --rtl' first") from None
+    if not (out / "rtl" / "manifest.json").exists():
+        raise BnnHlsError(f"{out}: no rtl/; compile with --rtl first")
+    network = load_network(summary["checkpoint"], _load_arch(summary.get("arch")))
+    data = _digits_if_matching(network.cfg)
+    config = CompileConfig.from_dict(summary["config"], f"{out}/summary.json")
+    compiled = compile_model(network, config, data.train_x if data is not None else None)
+    if data is not None:
+        pixels = data.test_x[:args.images]
+    else:
+        shape = (args.images,) + compiled.graph.tensors[compiled.graph.input].shape
+        pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    report = simulate(compiled.graph, out / "rtl", pixels, stall_in=args.stall,
+                      stall_out=args.stall, waves=args.waves)
+    print(report.summary(args.clock_mhz))
+    if report.exact_images != report.images:
+        raise BnnHlsError(f"{out}: the hardware disagrees with the golden model")
 
 
 def cmd_report(args) -> None:
-    from bnn_hls.compiler.cost import format_report, layer_costs
     from bnn_hls.compiler.config import load_compile_config
+    from bnn_hls.compiler.cost import format_report, layer_costs
     from bnn_hls.compiler.pipeline import compile_model
     from bnn_hls.model.birealnet import BiRealNet
 
@@ -105,13 +147,14 @@ def cmd_train(args) -> None:
 
 
 def cmd_demo(args) -> None:
-    print("bnn-hls demo: checkpoint -> IR -> integer golden model -> faithfulness + cost")
-    print("(the RTL/HLS backends and Verilator simulation of the whole network are not built "
-          "yet; this demo runs the stages that exist)")
+    print("bnn-hls demo: checkpoint -> IR -> golden model -> RTL -> Verilator -> report")
+    args.rtl = True
     cmd_compile(args)
     out = Path(args.output)
     print((out / "numerics.txt").read_text().split("\n\n")[1])
     print("\n".join((out / "cost.txt").read_text().splitlines()[-1:]))
+    cmd_simulate(argparse.Namespace(outdir=out, images=args.images, stall=0.0, waves=False,
+                                    clock_mhz=args.clock_mhz))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,7 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
         add_compile_options(p)
         p.add_argument("-o", "--output", required=True, help="output directory")
         p.add_argument("--vectors", type=int, default=16, help="test vectors to write")
+        p.add_argument("--folding", help="per-layer PE/SIMD YAML ({layer: {pe: N, simd: N}})")
+        p.add_argument("--target-cycles", type=int, default=2048,
+                       help="cycles per image the automatic folding aims for")
         p.set_defaults(func=func)
+    sub.choices["compile"].add_argument("--rtl", action="store_true",
+                                        help="also generate the Verilog")
+    sub.choices["demo"].add_argument("-n", "--images", type=int, default=8)
+    sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0)
+
+    p = sub.add_parser("simulate", help="Verilator simulation of a compiled design")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
+    p.add_argument("-n", "--images", type=int, default=8, help="test images to stream")
+    p.add_argument("--stall", type=float, default=0.0,
+                   help="probability of a random tvalid/tready stall on each side")
+    p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
+    p.add_argument("--waves", action="store_true", help="dump an FST waveform")
+    p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("report", help="cost report (MACs, FLOPs, memory)")
     p.add_argument("checkpoint", nargs="?")
