@@ -1,0 +1,156 @@
+"""Generate the RTL of a compiled model and simulate it with Verilator against the golden model.
+
+Agreement is bit-exact or it is a failure: every image's integer logits must equal the golden
+model's, and on a mismatch the first diverging layer, channel and pixel is named from the
+streams recorded inside the design.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bnn_hls.backends.golden.model import GoldenModel
+from bnn_hls.backends.rtl.folding import Fold, auto_folding, ideal_cycles
+from bnn_hls.backends.rtl.network import NetworkDesign, build_network
+from bnn_hls.backends.rtl.tiles import tensor_beats, unpack_lanes
+from bnn_hls.compiler import ir
+from bnn_hls.tools.cocotb_run import run_cocotb
+
+TESTBENCH = Path(__file__).resolve().parent
+TOP = "bnn_top"
+
+
+def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
+                 target_cycles: int = 2048) -> tuple[NetworkDesign, list[Path]]:
+    """Write the tiles, top level, ROM files and manifest under ``outdir``/rtl."""
+    folding = folding or auto_folding(graph, target_cycles)
+    rtl = Path(outdir) / "rtl"
+    design = build_network(graph, folding, rtl / "mem", TOP)
+    sources = design.write(rtl)
+    (rtl / "folding.json").write_text(json.dumps(
+        {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
+         "ideal_cycles_per_image": ideal_cycles(graph, folding)}, indent=1))
+    return design, sources
+
+
+@dataclass(frozen=True)
+class Divergence:
+    layer: str
+    image: int
+    channel: int
+    pixel: tuple[int, ...]
+    got: int | None
+    expected: int
+
+    def describe(self) -> str:
+        got = "nothing" if self.got is None else self.got
+        return (f"first divergence at layer '{self.layer}', image {self.image}, channel "
+                f"{self.channel}, pixel {self.pixel}: hardware {got}, golden {self.expected}")
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    images: int
+    exact_images: int  # images whose every logit equals the golden model's
+    divergence: Divergence | None
+    latency_cycles: int  # first input beat accepted -> first logit beat out
+    cycles_per_image: float | None  # steady state between back-to-back images
+    ideal_cycles_per_image: int
+
+    @property
+    def agreement(self) -> float:
+        return self.exact_images / self.images
+
+    def summary(self, clock_mhz: float) -> str:
+        lines = [f"{self.exact_images}/{self.images} images bit-exact with the golden model"]
+        if self.divergence:
+            lines.append(self.divergence.describe())
+        lines.append(f"latency {self.latency_cycles} cycles")
+        if self.cycles_per_image:
+            rate = clock_mhz * 1e6 / self.cycles_per_image
+            lines.append(f"steady state {self.cycles_per_image:.0f} cycles/image "
+                         f"(ideal {self.ideal_cycles_per_image}, ratio "
+                         f"{self.ideal_cycles_per_image / self.cycles_per_image:.2f}); "
+                         f"{rate:,.0f} images/s at {clock_mhz:g} MHz")
+        return "\n".join(lines)
+
+
+def _values(beats: list[str], lanes: int, width: int, channels: int, signed: bool,
+            shape: tuple[int, ...]) -> np.ndarray:
+    """Recorded beats -> [images, C, ...] values (missing beats stay as a sentinel)."""
+    folds = -(-channels // lanes)
+    pixels = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    per_image = pixels * folds
+    total = shape[0] * per_image
+    flat = np.full((total, lanes), np.iinfo(np.int64).min)
+    for index, word in enumerate(beats[:total]):
+        flat[index] = unpack_lanes(int(word, 16), lanes, width, signed)
+    values = flat.reshape(shape[0], pixels, folds * lanes)[:, :, :channels]
+    return np.moveaxis(values, 2, 1).reshape(shape)
+
+
+def first_divergence(design_probes: list[dict], trace: dict[str, np.ndarray],
+                     recorded: dict[str, list[str]]) -> Divergence | None:
+    """The first layer (in network order) whose stream differs from the golden trace."""
+    for probe in design_probes:
+        expected = trace[probe["layer"]].astype(np.int64)
+        got = _values(recorded[probe["layer"]], probe["lanes"], probe["width"],
+                      probe["channels"], probe["signed"], expected.shape)
+        wrong = np.argwhere(got != expected)
+        if len(wrong):
+            index = tuple(int(i) for i in wrong[0])
+            value = int(got[index])
+            return Divergence(probe["layer"], index[0], index[1], index[2:],
+                              None if value == np.iinfo(np.int64).min else value,
+                              int(expected[index]))
+    return None
+
+
+def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups: int = 1,
+             stall_in: float = 0.0, stall_out: float = 0.0, seed: int = 1,
+             waves: bool = False) -> SimulationReport:
+    """Stream ``pixels`` through the design in ``rtl_dir`` (split into ``frame_groups``
+    back-to-back groups with a reset before each) and compare with the golden model."""
+    rtl_dir = Path(rtl_dir)
+    manifest = json.loads((rtl_dir / "manifest.json").read_text())
+    folding = json.loads((rtl_dir / "folding.json").read_text())
+    logits, trace = GoldenModel(graph).run(pixels, trace=True)
+    groups = np.array_split(np.arange(len(pixels)), frame_groups)
+    out_folds = -(-logits.shape[1] // manifest["out_lanes"])
+    plan = {
+        "seed": seed, "stall_in": stall_in, "stall_out": stall_out,
+        "max_cycles": 200_000 + 50 * folding["ideal_cycles_per_image"] * len(pixels),
+        "probes": manifest["probes"],
+        "frame_groups": [{"beats": [[f"{d:x}", int(last)] for d, last in
+                                    tensor_beats(pixels[g], manifest["in_lanes"],
+                                                 manifest["pixel_bits"])],
+                          "output_beats": len(g) * out_folds} for g in groups if len(g)],
+    }
+    plan_path = rtl_dir / "sim_plan.json"
+    results_path = rtl_dir / "sim_results.json"
+    plan_path.write_text(json.dumps(plan))
+    sources = [rtl_dir / name for name in manifest["sources"]]
+    run_cocotb(sources, manifest["top"], "network_tb", TESTBENCH, rtl_dir / "sim_build",
+               extra_env={"NETWORK_PLAN": str(plan_path), "NETWORK_RESULTS": str(results_path)},
+               waves=waves)
+    results = json.loads(results_path.read_text())
+    return _report(graph, manifest, folding, logits, trace, results, len(groups))
+
+
+def _report(graph, manifest, folding, logits, trace, results, frame_groups) -> SimulationReport:
+    out_lanes, out_width = manifest["out_lanes"], manifest["out_width"]
+    got = _values(results["output"], out_lanes, out_width, logits.shape[1], True, logits.shape)
+    exact = int((got == logits).all(axis=1).sum())
+    divergence = first_divergence(manifest["probes"], trace, results["probes"])
+    out_folds = -(-logits.shape[1] // out_lanes)
+    ends = results["output_cycles"][out_folds - 1::out_folds]
+    latency = results["output_cycles"][0] - results["input_cycles"][0] if ends else 0
+    steady = None
+    if frame_groups == 1 and len(ends) >= 3:
+        steady = (ends[-1] - ends[1]) / (len(ends) - 2)  # skip the first image's fill
+    return SimulationReport(len(logits), exact, divergence, latency, steady,
+                            folding["ideal_cycles_per_image"])
