@@ -20,7 +20,6 @@ from bnn_hls.backends.rtl.tiles import tensor_beats, unpack_lanes
 from bnn_hls.compiler import ir
 from bnn_hls.tools.cocotb_run import run_cocotb
 
-TESTBENCH = Path(__file__).resolve().parent
 TOP = "bnn_top"
 
 
@@ -29,7 +28,7 @@ def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None 
     """Write the tiles, top level, ROM files and manifest under ``outdir``/rtl."""
     folding = folding or auto_folding(graph, target_cycles)
     rtl = Path(outdir) / "rtl"
-    design = build_network(graph, folding, rtl / "mem", TOP)
+    design = build_network(graph, folding, TOP)
     sources = design.write(rtl)
     (rtl / "folding.json").write_text(json.dumps(
         {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
@@ -134,7 +133,9 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     results_path = rtl_dir / "sim_results.json"
     plan_path.write_text(json.dumps(plan))
     sources = [rtl_dir / name for name in manifest["sources"]]
-    run_cocotb(sources, manifest["top"], "network_tb", TESTBENCH, rtl_dir / "sim_build",
+    # The simulation runs in the RTL directory, where the ROM files are named from.
+    run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
+               rtl_dir / "sim_build",
                extra_env={"NETWORK_PLAN": str(plan_path), "NETWORK_RESULTS": str(results_path)},
                waves=waves)
     results = json.loads(results_path.read_text())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bnn_hls.backends.render import render
@@ -24,7 +24,8 @@ from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamPort, Tile
 from bnn_hls.compiler import ir
 
-PIPELINE_SLACK_PIXELS = 16  # registers along a branch, counted generously in input pixels
+PIPELINE_SLACK_PIXELS = 16
+MEMORY_DIR = "mem"  # ROM files, relative to the directory holding the Verilog  # registers along a branch, counted generously in input pixels
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ class NetworkDesign:
         for instance, tile in self.tiles.items():
             path = directory / f"{self.module(instance)}.v"
             path.write_text(tile.render(instance))
-            if hasattr(tile, "write_memory_files"):
-                tile.write_memory_files(instance)
+            if isinstance(tile, MvuParams):
+                replace(tile, memory_dir=str(directory / tile.memory_dir)).write_memory_files(
+                    instance)
             sources.append(path)
         top = directory / f"{self.name}.v"
         top.write_text(self.render_top())
@@ -130,10 +132,9 @@ def _instance_name(layer: str, role: str) -> str:
 
 
 class _Builder:
-    def __init__(self, graph: ir.Graph, folding: dict[str, Fold], memory_dir: Path, name: str):
+    def __init__(self, graph: ir.Graph, folding: dict[str, Fold], name: str):
         self.graph = graph
         self.folding = folding
-        self.memory_dir = memory_dir
         self.design = NetworkDesign(name=name, model=graph.name)
         self.streams: dict[str, Stream] = {}  # tensor -> the stream carrying it
         self.pending_reads: dict[str, list[Stream]] = {}  # tensor -> fork outputs not yet used
@@ -274,7 +275,9 @@ class _Builder:
         source = self.add(node.name, "swg", swg, source, fold.simd, 1)
         out_ch = node.weight_bits.shape[0]
         weights = node.weight_bits.transpose(0, 2, 3, 1).reshape(out_ch, -1)
-        mvu = MvuParams.from_weights(weights, fold.pe, fold.simd, self.memory_dir)
+        # ROM files are named relative to the RTL directory, where simulators and Yosys run.
+        mvu = replace(MvuParams.from_weights(weights, fold.pe, fold.simd, "."),
+                      memory_dir=MEMORY_DIR)
         self.publish(node, self.add(node.name, "mvu", mvu, source, fold.pe, mvu.dot_width))
 
     def _AvgPool2Sum(self, node: ir.AvgPool2Sum) -> None:
@@ -318,7 +321,7 @@ class _Builder:
         return max(2, pixels * -(-self.graph.tensors[node.output].channels // lanes))
 
 
-def build_network(graph: ir.Graph, folding: dict[str, Fold], memory_dir: Path,
+def build_network(graph: ir.Graph, folding: dict[str, Fold],
                   name: str = "bnn_top") -> NetworkDesign:
-    return _Builder(graph, folding, memory_dir, name).build()
+    return _Builder(graph, folding, name).build()
 
