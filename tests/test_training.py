@@ -20,8 +20,7 @@ from bnn_hls.model.train import (
 )
 
 DIGITS = builtin_config("digits")
-# Whole training runs inside tests use one thread: pytest-xdist already fills the cores.
-QUICK = TrainConfig(real_epochs=1, binary_epochs=1, train_limit=256, threads=1)
+QUICK = TrainConfig(real_epochs=1, binary_epochs=1, train_limit=256)
 
 
 def test_digits_split_is_uint8_pixels_and_int64_labels():
@@ -84,7 +83,7 @@ def test_binary_network_starts_from_the_real_network():
 
 
 def test_short_training_run_beats_chance_by_far():
-    cfg = TrainConfig(real_epochs=3, binary_epochs=3, threads=1)
+    cfg = TrainConfig(real_epochs=3, binary_epochs=3)
     result = train_digits(DIGITS, cfg, progress=False)
     assert result.binary_accuracy >= 0.6
     assert result.real_accuracy >= 0.6
@@ -100,8 +99,8 @@ def test_same_seed_gives_identical_results():
 
 
 def test_training_from_scratch_has_no_real_network():
-    cfg = TrainConfig(real_epochs=0, binary_epochs=1, train_limit=64, threads=1,
-                      pretrain=Pretrain.NONE, sign_gradient=Activation.STE, shortcut=False)
+    cfg = TrainConfig(real_epochs=0, binary_epochs=1, train_limit=64, pretrain=Pretrain.NONE,
+                      sign_gradient=Activation.STE, shortcut=False)
     result = train_digits(DIGITS, cfg, progress=False)
     assert result.real_accuracy is None
     assert cfg.stage2_epochs == 1
@@ -123,7 +122,7 @@ def test_stage2_gradient_must_be_a_sign():
 
 def test_train_main_writes_a_loadable_checkpoint(tmp_path, capsys):
     path = tmp_path / "nested" / "digits.pt"
-    result = train_main(path, epochs=1, seed=3, threads=1, progress=False)
+    result = train_main(path, epochs=1, seed=3, progress=False)
     assert "Bi-Real top-1" in capsys.readouterr().out
     ckpt = read_checkpoint(path)
     assert ckpt.arch == DIGITS

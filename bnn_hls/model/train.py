@@ -48,7 +48,9 @@ class TrainConfig:
     lr: float = 5e-3
     augment: bool = True  # random shifts of up to one pixel
     seed: int = 0
-    threads: int = 2
+    # One thread: the 8x8 convolutions are too small to split, and a second thread made runs
+    # up to 10x slower (not faster) whenever other processes competed for the cores.
+    threads: int = 1
     shortcut: bool = True
     sign_gradient: Activation = Activation.APPROX_SIGN  # stage 2: APPROX_SIGN or STE
     pretrain: Pretrain = Pretrain.CLIP
@@ -221,7 +223,7 @@ def checkpoint_meta(result: TrainResult, train_cfg: TrainConfig) -> dict:
 
 
 def train_main(output_path: str | Path, epochs: int | None = None, seed: int = 0,
-               threads: int = 2, progress: bool = True) -> TrainResult:
+               threads: int = 1, progress: bool = True) -> TrainResult:
     """Train the digits network with the default recipe and save the checkpoint.
 
     ``epochs`` overrides the epoch count of each of the two stages.
