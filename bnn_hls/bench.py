@@ -3,13 +3,16 @@
 - compile time of Bi-Real-18 (target: under 10 s on 2 cores);
 - golden model time per 224x224 image on Bi-Real-18 beside the PyTorch float forward of the
   same model in the same run, as a ratio (target: golden no slower than 3x float);
-- LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut), when present.
+- measured steady-state cycles per image of the digits design in Verilator vs the ideal
+  (max over layers of MACs / (PE*SIMD)), as a ratio (target: at least 0.9);
+- LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -47,12 +50,30 @@ def bench_compiler() -> None:
           f"ratio golden/float {golden_seconds / float_seconds:.2f} (target <= 3)")
 
 
-def main() -> None:
-    bench_compiler()
-    if importlib.util.find_spec("bnn_hls.bench_lut") is not None:
-        from bnn_hls import bench_lut
+def bench_rtl_throughput(target_cycles: int = 2048) -> None:
+    from bnn_hls.data import digits_split
+    from bnn_hls.tools.simulate import generate_rtl, simulate
 
-        bench_lut.main()
+    data = digits_split()
+    checkpoint = Path(__file__).resolve().parent.parent / "examples/digits/birealnet_digits.pt"
+    compiled = compile_model(checkpoint, calibration_pixels=data.train_x)
+    with tempfile.TemporaryDirectory() as out:
+        generate_rtl(compiled.graph, Path(out), target_cycles=target_cycles)
+        report = simulate(compiled.graph, Path(out) / "rtl", data.test_x[:6])
+    print(f"digits RTL (target {target_cycles} cycles/image): {report.exact_images}/6 bit-exact, "
+          f"steady state {report.cycles_per_image:.0f} cycles/image, ideal "
+          f"{report.ideal_cycles_per_image}, ratio ideal/measured "
+          f"{report.ideal_cycles_per_image / report.cycles_per_image:.3f} (target >= 0.9), "
+          f"latency {report.latency_cycles} cycles")
+
+
+def main() -> None:
+    from bnn_hls import bench_lut
+
+    bench_compiler()
+    for target in (512, 2048):
+        bench_rtl_throughput(target)
+    bench_lut.main([])
 
 
 if __name__ == "__main__":

@@ -82,10 +82,7 @@ class ArchConfig:
             fail("input_norm", f"mean and std need {self.in_channels} entries (in_channels)")
         if any(s <= 0 for s in norm.std) or norm.scale <= 0:
             fail("input_norm", "scale and std must be positive")
-        size = _conv_out(self.input_size, self.stem.kernel, self.stem.stride, self.stem.kernel // 2)
-        if self.stem.maxpool is not None:
-            mp = self.stem.maxpool
-            size = _conv_out(size, mp.kernel, mp.stride, mp.padding)
+        size = self.feature_size()
         channels = self.stem.channels
         for i, stage in enumerate(self.stages):
             where = f"stages[{i}]"
@@ -154,7 +151,8 @@ def _build(cls, data, path: str):
         raise BnnHlsError(f"{path}: missing field '{missing[0]}'")
     for name, value in kwargs.items():
         expected = fields[name].type
-        if expected in ("int", "float") and not isinstance(value, (int, float)):
+        if expected in ("int", "float") and (isinstance(value, bool)
+                                             or not isinstance(value, (int, float))):
             raise BnnHlsError(f"{path}.{name}: expected a number, got {value!r}")
         if expected == "int" and isinstance(value, float):
             raise BnnHlsError(f"{path}.{name}: expected an integer, got {value!r}")
