@@ -122,6 +122,23 @@ def cmd_simulate(args) -> None:
         raise BnnHlsError(f"{out}: the hardware disagrees with the golden model")
 
 
+def cmd_synthesize(args) -> None:
+    from bnn_hls.tools.yosys import synth
+
+    rtl = Path(args.outdir) / "rtl"
+    try:
+        manifest = json.loads((rtl / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise BnnHlsError(f"{args.outdir}: no rtl/manifest.json; compile with --rtl "
+                          "first") from None
+    stats = synth([rtl / name for name in manifest["sources"]], manifest["top"], rtl)
+    print(f"Yosys synth_xilinx of {manifest['top']}: {stats.luts} LUTs "
+          f"({stats.logic_cells} logic cells), {stats.count('FDRE', 'FDSE')} flip-flops, "
+          f"{stats.count('DSP48E1')} DSP48E1, {stats.count('RAMB18E1')} RAMB18 + "
+          f"{stats.count('RAMB36E1')} RAMB36, {stats.count('RAM32M', 'RAM64M')} LUTRAM, "
+          f"{stats.latches} latches")
+
+
 def cmd_report(args) -> None:
     from bnn_hls.compiler.config import load_compile_config
     from bnn_hls.compiler.cost import format_report, layer_costs
@@ -191,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
     p.add_argument("--waves", action="store_true", help="dump an FST waveform")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
+    p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("report", help="cost report (MACs, FLOPs, memory)")
     p.add_argument("checkpoint", nargs="?")

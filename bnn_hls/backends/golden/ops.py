@@ -146,4 +146,5 @@ def linear(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def input_quant(pixels: np.ndarray, offsets: np.ndarray, frac_bits: int) -> np.ndarray:
     """Raw pixels p -> q = p * 2**frac_bits + offset[c]; q = 0 is exactly a normalised 0."""
     shape = (1, -1) + (1,) * (pixels.ndim - 2)
-    return (np.asarray(pixels, np.int64) << frac_bits) + np.asarray(offsets, np.int64).reshape(shape)
+    offsets = np.asarray(offsets, np.int64).reshape(shape)
+    return (np.asarray(pixels, np.int64) << frac_bits) + offsets

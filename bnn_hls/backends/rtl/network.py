@@ -24,8 +24,8 @@ from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamPort, Tile
 from bnn_hls.compiler import ir
 
-PIPELINE_SLACK_PIXELS = 16
-MEMORY_DIR = "mem"  # ROM files, relative to the directory holding the Verilog  # registers along a branch, counted generously in input pixels
+PIPELINE_SLACK_PIXELS = 16  # registers along a branch, counted generously in input pixels
+MEMORY_DIR = "mem"  # ROM files, relative to the directory holding the Verilog
 
 
 @dataclass(frozen=True)
