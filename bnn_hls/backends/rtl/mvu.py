@@ -21,8 +21,10 @@ import numpy as np
 
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.tiles import (
+    FoldedMvu,
     StreamPort,
     Tile,
+    ceil_div,
     clog2,
     counter_bits,
     render_tile,
@@ -30,12 +32,8 @@ from bnn_hls.backends.rtl.tiles import (
 )
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 @dataclass(frozen=True)
-class MvuParams(Tile):
+class MvuParams(FoldedMvu, Tile):
     """MVU over ``in_bits`` (N) inputs and ``out_channels`` (Cout) outputs, ``pe`` output
     channels and ``simd`` input bits per cycle.
 
@@ -73,24 +71,13 @@ class MvuParams(Tile):
                    tuple(_row_int(row) for row in weights), str(Path(memory_dir).resolve()),
                    popcount_stages)
 
-    @property
-    def shape_text(self) -> str:
-        return f"N={self.in_bits} Cout={self.out_channels} PE={self.pe} SIMD={self.simd}"
+
+
+
 
     @property
-    def synapse_folds(self) -> int:
-        """Input beats per output pixel."""
-        return _ceil_div(self.in_bits, self.simd)
-
-    @property
-    def neuron_folds(self) -> int:
-        """Output beats per output pixel."""
-        return _ceil_div(self.out_channels, self.pe)
-
-    @property
-    def last_fold_lanes(self) -> int:
-        """Lanes of the last neuron fold that carry a channel (the rest carry zero)."""
-        return self.out_channels - (self.neuron_folds - 1) * self.pe
+    def fan_in(self) -> int:
+        return self.in_bits
 
     @property
     def acc_width(self) -> int:
@@ -102,9 +89,6 @@ class MvuParams(Tile):
         """A signed dot product in [-N, N]."""
         return self.acc_width + 1
 
-    @property
-    def cycles_per_pixel(self) -> int:
-        return self.synapse_folds * self.neuron_folds
 
     @property
     def popcount(self) -> PopcountParams:
@@ -136,7 +120,7 @@ class MvuParams(Tile):
 
     def write_memory_files(self, instance: str) -> list[Path]:
         """One ``$readmemh`` file per PE in ``memory_dir``, one row per line."""
-        digits = _ceil_div(self.simd, 4)
+        digits = ceil_div(self.simd, 4)
         paths = []
         for pe in range(self.pe):
             path = self.memory_file(instance, pe)

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from bnn_hls.backends.rtl.tiles import (
+    FoldedMvu,
     Interval,
     StreamPort,
     Tile,
@@ -27,10 +28,6 @@ from bnn_hls.backends.rtl.tiles import (
 MAX_WEIGHT_BITS = 16
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def window_matrix(weights: np.ndarray) -> np.ndarray:
     """Conv weights [Cout, Cin, k, k] -> [Cout, k*k*Cin] in the SWG's window order, column
     (kh*k + kw)*Cin + c."""
@@ -39,8 +36,8 @@ def window_matrix(weights: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class MvuRealParams(Tile):
-    """out[o] = sum_i W[o, i] * x[i] over N = ``in_elems`` signed ``elem_width``-bit inputs
+class MvuRealParams(FoldedMvu, Tile):
+    """out[o] = sum_i W[o, i] * x[i] over N = ``fan_in`` signed ``elem_width``-bit inputs
     with values in ``in_range`` (default: the whole width); ``pe`` outputs and ``simd`` inputs
     per cycle.
 
@@ -97,31 +94,13 @@ class MvuRealParams(Tile):
         return len(self.weights)
 
     @property
-    def in_elems(self) -> int:
+    def fan_in(self) -> int:
         return len(self.weights[0])
 
-    @property
-    def shape_text(self) -> str:
-        return f"N={self.in_elems} Cout={self.out_channels} PE={self.pe} SIMD={self.simd}"
 
-    @property
-    def synapse_folds(self) -> int:
-        """Input beats per output pixel."""
-        return _ceil_div(self.in_elems, self.simd)
 
-    @property
-    def neuron_folds(self) -> int:
-        """Output beats per output pixel."""
-        return _ceil_div(self.out_channels, self.pe)
 
-    @property
-    def last_fold_lanes(self) -> int:
-        """Lanes of the last neuron fold that carry a channel (the rest carry zero)."""
-        return self.out_channels - (self.neuron_folds - 1) * self.pe
 
-    @property
-    def cycles_per_pixel(self) -> int:
-        return self.synapse_folds * self.neuron_folds
 
     @property
     def latency(self) -> int:
@@ -175,7 +154,7 @@ class MvuRealParams(Tile):
         and past Cout."""
         nf, sf, ww = self.neuron_folds, self.synapse_folds, self.weight_width
         padded = np.zeros((nf * self.pe, sf * self.simd), dtype=np.int64)
-        padded[:self.out_channels, :self.in_elems] = self.matrix
+        padded[:self.out_channels, :self.fan_in] = self.matrix
         steps = padded.reshape(nf, self.pe, sf, self.simd).transpose(0, 2, 1, 3)
         # Two's-complement bits, lane-major and little-endian, packed into bytes per row.
         bits = (steps.reshape(nf * sf, -1, 1) >> np.arange(ww)) & 1

@@ -42,6 +42,43 @@ class Tile:
         raise NotImplementedError
 
 
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+class FoldedMvu:
+    """Folding arithmetic shared by the binary and the real matrix-vector units: ``fan_in``
+    (N) inputs by ``out_channels`` outputs, ``pe`` outputs and ``simd`` inputs per cycle."""
+
+    fan_in: int
+    out_channels: int
+    pe: int
+    simd: int
+
+    @property
+    def shape_text(self) -> str:
+        return f"N={self.fan_in} Cout={self.out_channels} PE={self.pe} SIMD={self.simd}"
+
+    @property
+    def synapse_folds(self) -> int:
+        """Input beats per output pixel."""
+        return ceil_div(self.fan_in, self.simd)
+
+    @property
+    def neuron_folds(self) -> int:
+        """Output beats per output pixel."""
+        return ceil_div(self.out_channels, self.pe)
+
+    @property
+    def last_fold_lanes(self) -> int:
+        """Lanes of the last neuron fold that carry a channel (the rest carry zero)."""
+        return self.out_channels - (self.neuron_folds - 1) * self.pe
+
+    @property
+    def cycles_per_pixel(self) -> int:
+        return self.synapse_folds * self.neuron_folds
+
+
 def clog2(n: int) -> int:
     """ceil(log2(n)) for n >= 1."""
     return (n - 1).bit_length()
