@@ -36,13 +36,17 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
     from cocotb_tools.runner import get_runner  # imported after PATH points at our Verilator
 
     runner = get_runner("verilator")
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    # Tool output goes to logs in the build directory; the results XML says what passed.
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
                  build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
                  build_args=["-Wno-fatal", *VERILATOR_BUILD_ARGS, *(build_args or [])],
-                 always=True)
+                 always=True, log_file=build_dir / "build.log")
     xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
                       test_dir=str(test_dir), waves=waves, extra_env=extra_env or {},
-                      results_xml=str(Path(build_dir) / f"{test_module}.results.xml"))
+                      results_xml=str(build_dir / f"{test_module}.results.xml"),
+                      log_file=build_dir / f"{test_module}.log")
     return _read_results(Path(xml))
 
 

@@ -18,6 +18,7 @@ from bnn_hls.backends.rtl.folding import Fold, auto_folding, ideal_cycles
 from bnn_hls.backends.rtl.network import NetworkDesign, build_network
 from bnn_hls.backends.rtl.tiles import tensor_beats, unpack_lanes
 from bnn_hls.compiler import ir
+from bnn_hls.errors import BnnHlsError
 from bnn_hls.tools.cocotb_run import run_cocotb
 
 TOP = "bnn_top"
@@ -114,7 +115,7 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
              waves: bool = False) -> SimulationReport:
     """Stream ``pixels`` through the design in ``rtl_dir`` (split into ``frame_groups``
     back-to-back groups with a reset before each) and compare with the golden model."""
-    rtl_dir = Path(rtl_dir)
+    rtl_dir = Path(rtl_dir).resolve()  # the simulator runs there: every path must be absolute
     manifest = json.loads((rtl_dir / "manifest.json").read_text())
     folding = json.loads((rtl_dir / "folding.json").read_text())
     logits, trace = GoldenModel(graph).run(pixels, trace=True)
@@ -132,12 +133,16 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     plan_path = rtl_dir / "sim_plan.json"
     results_path = rtl_dir / "sim_results.json"
     plan_path.write_text(json.dumps(plan))
+    results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
     # The simulation runs in the RTL directory, where the ROM files are named from.
     run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
                rtl_dir / "sim_build",
                extra_env={"NETWORK_PLAN": str(plan_path), "NETWORK_RESULTS": str(results_path)},
                waves=waves)
+    if not results_path.is_file():
+        raise BnnHlsError(f"{rtl_dir}: the simulation ended without results; see "
+                          f"{rtl_dir / 'sim_build'}")
     results = json.loads(results_path.read_text())
     return _report(graph, manifest, folding, logits, trace, results, len(groups))
 
