@@ -117,3 +117,29 @@ def test_unknown_arch_field(checkpoint, tmp_path, capsys):
                     "input_norm: {scale: 1.0, mean: [0.0], std: [1.0]}\n")
     code, _, err = run_cli(["compile", checkpoint, "-o", tmp_path / "o", "--arch", arch], capsys)
     assert_one_line_error(code, err, "dilation")
+
+
+def test_compile_rtl_then_simulate(tmp_path, capsys):
+    shipped = "examples/digits/birealnet_digits.pt"
+    out = tmp_path / "out"
+    code, stdout, _ = run_cli(["compile", shipped, "-o", out, "--rtl", "--target-cycles",
+                               "512"], capsys)
+    assert code == 0 and (out / "rtl" / "bnn_top.v").is_file()
+    folding = json.loads((out / "rtl" / "folding.json").read_text())
+    assert folding["ideal_cycles_per_image"] <= 512
+    code, stdout, err = run_cli(["simulate", out, "-n", "3", "--stall", "0.2"], capsys)
+    assert code == 0, err
+    assert "3/3 images bit-exact with the golden model" in stdout
+
+
+def test_simulate_without_compiled_rtl(tmp_path, capsys):
+    code, _, err = run_cli(["simulate", tmp_path], capsys)
+    assert_one_line_error(code, err, str(tmp_path), "summary.json")
+
+
+def test_folding_config_names_unknown_layer(checkpoint, tmp_path, capsys):
+    folding = tmp_path / "fold.yaml"
+    folding.write_text("layer9.0.binary_conv: {pe: 2, simd: 8}\n")
+    code, _, err = run_cli(["compile", checkpoint, "-o", tmp_path / "o", "--rtl", "--folding",
+                            folding], capsys)
+    assert_one_line_error(code, err, str(folding), "layer9.0.binary_conv")

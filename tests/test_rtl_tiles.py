@@ -13,7 +13,7 @@ from bnn_hls.backends.rtl.axis_sim import (
     Placed,
 )
 from bnn_hls.backends.rtl.pointwise import AffineParams, BinariseParams, ShortcutParams
-from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolParams
+from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolKind, PoolParams
 from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamFifoParams, pack_lanes, tensor_beats
 from bnn_hls.compiler.formats import Fixed, saturate
@@ -179,9 +179,9 @@ def test_shortcut_and_fifo(tmp_path):
 
 
 POOL_CASES = {
-    "max3s2_odd": PoolParams("max", 10, 4, 8, height=7, width=9, kernel=3, stride=2, pad=1),
-    "max2s2": PoolParams("max", 3, 3, 6, height=6, width=5, kernel=2, stride=2, pad=0),
-    "max3s1": PoolParams("max", 5, 2, 5, height=5, width=4, kernel=3, stride=1, pad=1),
+    "max3s2_odd": PoolParams(PoolKind.MAX, 10, 4, 8, height=7, width=9, kernel=3, stride=2, pad=1),
+    "max2s2": PoolParams(PoolKind.MAX, 3, 3, 6, height=6, width=5, kernel=2, stride=2, pad=0),
+    "max3s1": PoolParams(PoolKind.MAX, 5, 2, 5, height=5, width=4, kernel=3, stride=1, pad=1),
     "avg_even": PoolParams.avg_pool_sum(6, 6, 8, height=6, width=8),
     "avg_odd": PoolParams.avg_pool_sum(10, 4, 8, height=7, width=9),
 }
@@ -199,7 +199,7 @@ def test_pools(tmp_path):
         x[0, :, :2] = Interval.of_width(p.in_width).lo  # windows of nothing but the minimum
         if isinstance(p, GlobalSumParams):
             y = ops.global_sum(pad_channels(x, p.lanes))[:, :, None, None]
-        elif p.kind == "max":
+        elif p.is_max:
             y = ops.max_pool(pad_channels(x, p.lanes), p.kernel, p.stride, p.pad)
         else:
             y = ops.avg_pool_sum(pad_channels(x, p.lanes))

@@ -186,16 +186,6 @@ class Graph:
         index = self.nodes.index(old)
         self.nodes[index:index + 1] = new
 
-    def remove_passthrough(self, node: Node) -> None:
-        """Drop a one-input node, rewiring its consumers to its input."""
-        (source,) = node.inputs
-        for consumer in self.consumers(node.output):
-            consumer.inputs = tuple(source if t == node.output else t for t in consumer.inputs)
-        if self.output == node.output:
-            self.output = source
-        self.nodes.remove(node)
-        del self.tensors[node.output]
-
     def nodes_of(self, kind: type) -> list:
         return [n for n in self.nodes if isinstance(n, kind)]
 

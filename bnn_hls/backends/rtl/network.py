@@ -18,7 +18,7 @@ from bnn_hls.backends.rtl.folding import Fold
 from bnn_hls.backends.rtl.mvu import MvuParams
 from bnn_hls.backends.rtl.mvu_real import MvuRealParams
 from bnn_hls.backends.rtl.pointwise import AffineParams, BinariseParams, ShortcutParams
-from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolParams
+from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolKind, PoolParams
 from bnn_hls.backends.rtl.streams import StreamForkParams, WidthConverterParams
 from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamPort, Tile
@@ -255,7 +255,7 @@ class _Builder:
     def _MaxPool(self, node: ir.MaxPool) -> None:
         source = self.read(node.inputs[0])
         channels, height, width = self.graph.tensors[node.inputs[0]].shape
-        pool = PoolParams("max", channels, source.lanes, source.width, height, width,
+        pool = PoolParams(PoolKind.MAX, channels, source.lanes, source.width, height, width,
                           node.kernel, node.stride, node.pad)
         self.publish(node, self.add(node.name, "pool", pool, source, source.lanes,
                                     pool.out_width))

@@ -3,8 +3,9 @@ global sum."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from bnn_hls.backends.rtl.swg import WindowGeometry
 from bnn_hls.backends.rtl.tiles import (
@@ -18,19 +19,24 @@ from bnn_hls.backends.rtl.tiles import (
 )
 
 
+class PoolKind(enum.Enum):
+    MAX = "max"
+    SUM = "sum"
+
+
 @dataclass(frozen=True)
 class PoolParams(Tile):
     """Window pooling over a [channels, height, width] stream of signed ``in_width``-bit
     values, ``lanes`` per beat (channel fold innermost), output in the same layout.
 
-    ``kind="max"``: ops.max_pool (padding taps ignored), ``in_width`` bits out.
-    ``kind="sum"``: exact window sum, ``in_width + clog2(kernel**2)`` bits out; with kernel 2,
+    ``PoolKind.MAX``: ops.max_pool (padding taps ignored), ``in_width`` bits out.
+    ``PoolKind.SUM``: exact window sum, ``in_width + clog2(kernel**2)`` bits out; with kernel 2,
     stride 2, pad 0 this is ops.avg_pool_sum (odd edges dropped).
     Throughput: one output beat per ``kernel`` cycles. Latency: kernel + 2 cycles from the
     window's last input beat.
     """
 
-    kind: Literal["max", "sum"]
+    kind: PoolKind
     channels: int
     lanes: int
     in_width: int
@@ -45,11 +51,12 @@ class PoolParams(Tile):
     @classmethod
     def avg_pool_sum(cls, channels: int, lanes: int, in_width: int, height: int,
                      width: int) -> PoolParams:
-        return cls("sum", channels, lanes, in_width, height, width, kernel=2, stride=2, pad=0)
+        return cls(PoolKind.SUM, channels, lanes, in_width, height, width, kernel=2, stride=2,
+                   pad=0)
 
-    def __post_init__(self):
-        if self.kind not in ("max", "sum"):
-            raise ValueError(f"pool kind must be 'max' or 'sum', got {self.kind!r}")
+    @property
+    def is_max(self) -> bool:
+        return self.kind is PoolKind.MAX
 
     @property
     def folds(self) -> int:
@@ -62,7 +69,7 @@ class PoolParams(Tile):
 
     @property
     def out_width(self) -> int:
-        if self.kind == "max":
+        if self.is_max:
             return self.in_width
         return self.in_width + clog2(self.kernel * self.kernel)
 
