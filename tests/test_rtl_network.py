@@ -7,8 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
+from bnn_hls.errors import BnnHlsError
+from bnn_hls.model import ArchConfig, BiRealNet
 from bnn_hls.tools.simulate import first_divergence, generate_rtl, simulate
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
@@ -96,3 +99,26 @@ def test_yosys_synthesizes_the_top_without_latches(design):
     assert stats.latches == 0
     assert stats.luts > 1000  # the whole network, not an optimised-away shell
     assert stats.count("RAMB18E1", "RAMB36E1", "RAM32M", "RAM64M") > 0  # buffers map to RAM
+
+
+def test_formats_wider_than_their_range_still_connect(digits, tmp_path):
+    # Forced integer bits leave the shortcut formats wider than their values need, so the
+    # pools feeding the real MVUs carry more bits than the IR formats of their inputs.
+    config = CompileConfig(shortcut_int_bits=12, shortcut_bits=24)
+    compiled = compile_model(SHIPPED, config, calibration_pixels=digits.train_x)
+    _, sources = generate_rtl(compiled.graph, tmp_path, target_cycles=512)
+    assert lint(sources, "bnn_top") == ""
+    report = simulate(compiled.graph, tmp_path / "rtl", digits.test_x[:2])
+    assert report.exact_images == 2 and report.divergence is None
+
+
+def test_unsupported_shape_is_a_one_line_error_naming_the_layer(tmp_path):
+    arch = ArchConfig.from_dict({
+        "name": "one-pixel", "in_channels": 1, "input_size": 2, "num_classes": 3,
+        "stem": {"channels": 4, "kernel": 3, "stride": 1, "maxpool": None},
+        "stages": [{"channels": 8, "blocks": 1, "stride": 2},
+                   {"channels": 8, "blocks": 1, "stride": 1}],  # a 3x3 window on 1x1
+        "input_norm": {"scale": 1.0, "mean": [0.0], "std": [1.0]}})
+    compiled = compile_model(BiRealNet(arch).eval())
+    with pytest.raises(BnnHlsError, match="layer 'layer2.0.binary_conv'"):
+        generate_rtl(compiled.graph, tmp_path)

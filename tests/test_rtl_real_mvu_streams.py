@@ -18,7 +18,7 @@ from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
     Placed,
 )
-from bnn_hls.backends.rtl.mvu_real import MvuRealParams, window_matrix
+from bnn_hls.backends.rtl.mvu_real import MvuRealParams
 from bnn_hls.backends.rtl.pointwise import AffineParams
 from bnn_hls.backends.rtl.streams import StreamForkParams, WidthConverterParams
 from bnn_hls.backends.rtl.swg import SwgParams
@@ -30,6 +30,7 @@ from bnn_hls.backends.rtl.tiles import (
     tensor_beats,
     with_helpers,
 )
+from bnn_hls.compiler.ir import window_matrix
 
 IMAGES = 3  # back to back in every stream
 SLACK = 8  # cycles of fill and drain allowed past the ideal at full rate

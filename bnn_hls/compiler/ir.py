@@ -15,6 +15,12 @@ import numpy as np
 from bnn_hls.compiler.formats import Format
 
 
+def window_matrix(weights: np.ndarray) -> np.ndarray:
+    """[O, C, k, k] -> [O, k*k*C] with column i = (kh*k + kw)*C + c: a window's element order
+    as the sliding-window generator streams it and the hardware stores weights."""
+    return weights.transpose(0, 2, 3, 1).reshape(weights.shape[0], -1)
+
+
 @dataclass
 class Tensor:
     name: str

@@ -20,8 +20,7 @@ from bnn_hls.compiler import ir
 
 def binary_weight_lines(conv: ir.BinaryConv) -> list[str]:
     """Per output channel, the window-ordered weight bits as one hex number."""
-    out_ch = conv.weight_bits.shape[0]
-    ordered = conv.weight_bits.transpose(0, 2, 3, 1).reshape(out_ch, -1)  # [O, k*k*C]
+    ordered = ir.window_matrix(conv.weight_bits)
     digits = -(-ordered.shape[1] // 4)
     lines = []
     for row in ordered:

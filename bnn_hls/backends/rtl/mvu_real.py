@@ -28,13 +28,6 @@ from bnn_hls.backends.rtl.tiles import (
 MAX_WEIGHT_BITS = 16
 
 
-def window_matrix(weights: np.ndarray) -> np.ndarray:
-    """Conv weights [Cout, Cin, k, k] -> [Cout, k*k*Cin] in the SWG's window order, column
-    (kh*k + kw)*Cin + c."""
-    weights = np.asarray(weights)
-    return weights.transpose(0, 2, 3, 1).reshape(weights.shape[0], -1)
-
-
 @dataclass(frozen=True)
 class MvuRealParams(FoldedMvu, Tile):
     """out[o] = sum_i W[o, i] * x[i] over N = ``fan_in`` signed ``elem_width``-bit inputs
@@ -42,7 +35,7 @@ class MvuRealParams(FoldedMvu, Tile):
     per cycle.
 
     ``weights``: [Cout, N] signed ints of at most 16 bits (build with :meth:`from_weights`;
-    a convolution's columns in window order, see :func:`window_matrix`).
+    a convolution's columns in window order, see :func:`bnn_hls.compiler.ir.window_matrix`).
     ``with_valid``: input beats are {valid[simd], data[simd x elem_width]} as the SWG emits
     them, and elements with valid = 0 contribute 0.
     ``pixels_per_image``: output pixels per image; tlast marks the last beat of each image.

@@ -23,6 +23,8 @@ from bnn_hls.backends.rtl.streams import StreamForkParams, WidthConverterParams
 from bnn_hls.backends.rtl.swg import SwgParams
 from bnn_hls.backends.rtl.tiles import Interval, StreamPort, Tile
 from bnn_hls.compiler import ir
+from bnn_hls.compiler.ir import window_matrix
+from bnn_hls.errors import BnnHlsError
 
 PIPELINE_SLACK_PIXELS = 16  # registers along a branch, counted generously in input pixels
 MEMORY_DIR = "mem"  # ROM files, relative to the directory holding the Verilog
@@ -187,13 +189,13 @@ class _Builder:
     def interval(self, tensor: str) -> Interval:
         return Interval(*self.graph.tensors[tensor].interval)
 
-    def width(self, tensor: str) -> int:
-        return self.graph.tensors[tensor].fmt.width
-
     # --- layers --------------------------------------------------------------------------
     def build(self) -> NetworkDesign:
         for node in self.graph.nodes:
-            getattr(self, f"_{type(node).__name__}")(node)
+            try:
+                getattr(self, f"_{type(node).__name__}")(node)
+            except ValueError as exc:  # a tile refusing these parameters
+                raise BnnHlsError(f"layer '{node.name}': no RTL for this shape: {exc}") from None
         out = self.streams[self.graph.output]
         self.design.output = out
         return self.design
@@ -215,10 +217,8 @@ class _Builder:
         source = self.read(node.inputs[0])
         in_tensor = self.graph.tensors[node.inputs[0]]
         channels, height, width = in_tensor.shape
-        elem_width = self.width(node.inputs[0])
-        out_ch = node.weight.shape[0]
-        # Weights in window order i = (kh*k + kw)*C + c, as the SWG streams a window.
-        weights = node.weight.transpose(0, 2, 3, 1).reshape(out_ch, -1)
+        elem_width = source.width  # the producing tile's lanes, which may exceed the format
+        weights = window_matrix(node.weight)
         if node.kernel > 1:
             source = self.relane(source, channels, channels, node.name, "pack")
             swg = SwgParams(channels, height, width, node.kernel, node.stride, node.pad,
@@ -238,8 +238,7 @@ class _Builder:
         fold = self.folding[node.name]
         channels = node.weight.shape[1]
         source = self.relane(self.read(node.inputs[0]), channels, fold.simd, node.name, "simd")
-        mvu = MvuRealParams.from_weights(node.weight, fold.pe, fold.simd,
-                                         self.width(node.inputs[0]),
+        mvu = MvuRealParams.from_weights(node.weight, fold.pe, fold.simd, source.width,
                                          self.interval(node.inputs[0]), False, 1)
         self.publish(node, self.add(node.name, "mvu", mvu, source, fold.pe, mvu.out_width))
 
@@ -273,8 +272,7 @@ class _Builder:
         channels, height, width = self.graph.tensors[node.inputs[0]].shape
         swg = SwgParams(channels, height, width, node.kernel, node.stride, node.pad, fold.simd)
         source = self.add(node.name, "swg", swg, source, fold.simd, 1)
-        out_ch = node.weight_bits.shape[0]
-        weights = node.weight_bits.transpose(0, 2, 3, 1).reshape(out_ch, -1)
+        weights = window_matrix(node.weight_bits)
         # ROM files are named relative to the RTL directory, where simulators and Yosys run.
         mvu = replace(MvuParams.from_weights(weights, fold.pe, fold.simd, "."),
                       memory_dir=MEMORY_DIR)
@@ -311,13 +309,20 @@ class _Builder:
 
     def skip_depth(self, node: ir.Add, lanes: int) -> int:
         """Beats the skip FIFO must hold so the fork never waits on a full skip path while the
-        binary branch still needs input: every pixel the branch's SWG row buffer can take in
-        before its first output, plus the registers along the branch (counted in pixels)."""
-        conv = self.graph.producer(self.graph.producer(node.inputs[0]).inputs[0])
+        binary branch still needs input: every input pixel the branch's SWG row buffer can
+        take in before its first output (as skip pixels: 1/stride**2 of them), plus the
+        registers along the branch."""
+        affine = self.graph.producer(node.inputs[0])
+        conv = self.graph.producer(affine.inputs[0])
         sign = self.graph.producer(conv.inputs[0])
-        _, _, width = self.graph.tensors[sign.inputs[0]].shape
-        row_slots = 1 << conv.kernel.bit_length()  # the SWG keeps next_pow2(k + 1) rows
-        pixels = row_slots * width + PIPELINE_SLACK_PIXELS
+        if not (isinstance(affine, ir.Affine) and isinstance(conv, ir.BinaryConv)
+                and isinstance(sign, ir.Sign)):
+            raise BnnHlsError(f"layer '{node.name}': expected sign -> binary conv -> affine "
+                              "on the adder's first input")
+        channels, height, width = self.graph.tensors[sign.inputs[0]].shape
+        swg = SwgParams(channels, height, width, conv.kernel, conv.stride, conv.pad, 1)
+        buffered = -(-swg.geometry.rows * width // conv.stride**2)
+        pixels = buffered + PIPELINE_SLACK_PIXELS
         return max(2, pixels * -(-self.graph.tensors[node.output].channels // lanes))
 
 
