@@ -118,6 +118,9 @@ class SwgParams(Tile):
 
     prefix: ClassVar[str] = "swg"
 
+    def __post_init__(self):
+        _ = self.geometry  # refuse an unsupported window shape when the tile is made
+
     @property
     def geometry(self) -> WindowGeometry:
         return WindowGeometry(self.channels * self.elem_width, 1, self.height, self.width,
