@@ -1,4 +1,4 @@
-"""The `bnn-hls` command line: train, compile, report, evaluate, demo.
+"""The `bnn-hls` command line: train, compile, simulate, synthesize, report, demo.
 
 Every user-facing error is a single line naming the file, layer or field, with exit code 1.
 """
@@ -27,8 +27,8 @@ def _load_arch(value: str | None):
 
 
 def _digits_if_matching(arch):
-    """The digits split when the model takes 8x8 single-channel images, else None."""
-    if arch.in_channels == 1 and arch.input_size == 8:
+    """The digits split when the model takes 8x8 single-channel images of pixels up to 16."""
+    if arch.in_channels == 1 and arch.input_size == 8 and arch.input_norm.pixel_bits >= 5:
         from bnn_hls.data import digits_split
 
         return digits_split()
@@ -114,7 +114,8 @@ def cmd_simulate(args) -> None:
         pixels = data.test_x[:args.images]
     else:
         shape = (args.images,) + compiled.graph.tensors[compiled.graph.input].shape
-        pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+        pixel_max = compiled.graph.tensors[compiled.graph.input].fmt.hi
+        pixels = np.random.default_rng(0).integers(0, pixel_max + 1, shape, dtype=np.uint8)
     report = simulate(compiled.graph, out / "rtl", pixels, stall_in=args.stall,
                       stall_out=args.stall, waves=args.waves)
     print(report.summary(args.clock_mhz))
@@ -174,6 +175,13 @@ def cmd_demo(args) -> None:
                                     clock_mhz=args.clock_mhz))
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bnn-hls", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,19 +198,20 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         add_compile_options(p)
         p.add_argument("-o", "--output", required=True, help="output directory")
-        p.add_argument("--vectors", type=int, default=16, help="test vectors to write")
+        p.add_argument("--vectors", type=_positive_int, default=16, help="test vectors to write")
         p.add_argument("--folding", help="per-layer PE/SIMD YAML ({layer: {pe: N, simd: N}})")
-        p.add_argument("--target-cycles", type=int, default=2048,
+        p.add_argument("--target-cycles", type=_positive_int, default=2048,
                        help="cycles per image the automatic folding aims for")
         p.set_defaults(func=func)
     sub.choices["compile"].add_argument("--rtl", action="store_true",
                                         help="also generate the Verilog")
-    sub.choices["demo"].add_argument("-n", "--images", type=int, default=8)
+    sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
     sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0)
 
     p = sub.add_parser("simulate", help="Verilator simulation of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
-    p.add_argument("-n", "--images", type=int, default=8, help="test images to stream")
+    p.add_argument("-n", "--images", type=_positive_int, default=8,
+                   help="test images to stream")
     p.add_argument("--stall", type=float, default=0.0,
                    help="probability of a random tvalid/tready stall on each side")
     p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
@@ -220,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train the digits Bi-Real net (two-stage recipe)")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--epochs", type=int, default=None, help="epochs per stage")
+    p.add_argument("--epochs", type=_positive_int, default=None, help="epochs per stage")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_train)
     return parser

@@ -143,3 +143,44 @@ def test_folding_config_names_unknown_layer(checkpoint, tmp_path, capsys):
     code, _, err = run_cli(["compile", checkpoint, "-o", tmp_path / "o", "--rtl", "--folding",
                             folding], capsys)
     assert_one_line_error(code, err, str(folding), "layer9.0.binary_conv")
+
+
+ARCH_TEMPLATE = ("name: x\nin_channels: 1\ninput_size: 8\nnum_classes: 10\n"
+                 "stem: {{channels: 8, kernel: 3, stride: {stride}, maxpool: {maxpool}}}\n"
+                 "stages: [{{channels: 8, blocks: 1, stride: 1}}]\n"
+                 "input_norm: {{scale: 1.0, mean: [0.0], std: [1.0], pixel_bits: {bits}}}\n")
+
+
+@pytest.mark.parametrize("fields, needle", [
+    ({"stride": 0, "maxpool": "null", "bits": 8}, "stem"),
+    ({"stride": 1, "maxpool": "{kernel: 3, stride: 1, padding: 2}", "bits": 8}, "stem.maxpool"),
+    ({"stride": 1, "maxpool": "null", "bits": 0}, "pixel_bits"),
+    ({"stride": 1, "maxpool": "null", "bits": 12}, "pixel_bits"),
+])
+def test_invalid_arch_values(checkpoint, tmp_path, capsys, fields, needle):
+    arch = tmp_path / "arch.yaml"
+    arch.write_text(ARCH_TEMPLATE.format(**fields))
+    code, _, err = run_cli(["report", "--arch", arch], capsys)
+    assert_one_line_error(code, err, str(arch), needle)
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("input_frac_bits: 70\n", "input_frac_bits"),
+    ("calibration_images: 0\n", "calibration_images"),
+    ("max_shift: 0\n", "max_shift"),
+])
+def test_out_of_range_compile_options(checkpoint, tmp_path, capsys, text, needle):
+    config = tmp_path / "compile.yaml"
+    config.write_text(text)
+    code, _, err = run_cli(["compile", checkpoint, "-o", tmp_path / "o", "--config", config],
+                           capsys)
+    assert_one_line_error(code, err, str(config), needle)
+
+
+@pytest.mark.parametrize("text", ["- pe: 2\n", "conv1: {pe: abc}\n", "conv1: {pe: 2.5}\n"])
+def test_malformed_folding_config(checkpoint, tmp_path, capsys, text):
+    folding = tmp_path / "fold.yaml"
+    folding.write_text(text)
+    code, _, err = run_cli(["compile", checkpoint, "-o", tmp_path / "o", "--rtl", "--folding",
+                            folding], capsys)
+    assert_one_line_error(code, err, str(folding))

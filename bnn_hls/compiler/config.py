@@ -57,18 +57,27 @@ class CompileConfig:
                                   f"got {value!r}")
             kwargs[key] = value
         config = cls(**kwargs)
-        if not 2 <= config.real_weight_bits <= 16:
-            raise BnnHlsError(f"{source}: real_weight_bits: must be in 2..16")
-        if not 4 <= config.multiplier_bits <= 32:
-            raise BnnHlsError(f"{source}: multiplier_bits: must be in 4..32")
-        if not 2 <= config.shortcut_bits <= 32:
-            raise BnnHlsError(f"{source}: shortcut_bits: must be in 2..32")
+        for name, (lo, hi) in _RANGES.items():
+            if not lo <= getattr(config, name) <= hi:
+                raise BnnHlsError(f"{source}: {name}: must be in {lo}..{hi}, "
+                                  f"got {getattr(config, name)}")
         return config
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["rounding"] = self.rounding.value
         return data
+
+
+_RANGES = {  # inclusive bounds of the integer options
+    "real_weight_bits": (2, 16),
+    "input_frac_bits": (0, 16),
+    "shortcut_bits": (2, 32),
+    "multiplier_bits": (4, 32),
+    "max_shift": (1, 48),
+    "logit_frac_bits": (0, 24),
+    "calibration_images": (1, 1 << 20),
+}
 
 
 def load_compile_config(path: str | Path | None) -> CompileConfig:

@@ -73,8 +73,18 @@ class ArchConfig:
         for name in ("in_channels", "input_size", "num_classes"):
             if getattr(self, name) < 1:
                 fail(name, "must be a positive integer")
-        if self.stem.kernel % 2 != 1:
-            fail("stem.kernel", f"must be odd, got {self.stem.kernel}")
+        if self.stem.kernel < 1 or self.stem.kernel % 2 != 1:
+            fail("stem.kernel", f"must be odd and positive, got {self.stem.kernel}")
+        if self.stem.stride < 1 or self.stem.channels < 1:
+            fail("stem", "stride and channels must be positive")
+        if self.stem.maxpool is not None:
+            mp = self.stem.maxpool
+            if mp.kernel < 1 or mp.stride < 1 or not 0 <= mp.padding <= mp.kernel // 2:
+                fail("stem.maxpool", "kernel and stride must be positive and padding in "
+                                     f"0..kernel//2, got {mp}")
+        if not 1 <= self.input_norm.pixel_bits <= 8:
+            fail("input_norm.pixel_bits", "raw pixels are 1 to 8 bits, got "
+                                          f"{self.input_norm.pixel_bits}")
         if not self.stages:
             fail("stages", "at least one stage is required")
         norm = self.input_norm

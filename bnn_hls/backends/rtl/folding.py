@@ -27,7 +27,6 @@ class MvuShape:
     out_pixels: int
     fan_in: int
     out_channels: int
-    binary: bool
     window_cycles: int  # the sliding-window generator's floor per output pixel (k, or 1)
     pool_cycles_per_fold: int = 0  # a following max pool: k cycles per output beat
 
@@ -48,15 +47,13 @@ def mvu_shapes(graph: ir.Graph) -> list[MvuShape]:
         out = graph.tensors[node.output]
         pixels = out.shape[1] * out.shape[2] if len(out.shape) == 3 else 1
         if isinstance(node, ir.BinaryConv):
-            shapes.append(MvuShape(node.name, pixels, node.fan_in, out.channels, True,
-                                   node.kernel))
+            shapes.append(MvuShape(node.name, pixels, node.fan_in, out.channels, node.kernel))
         elif isinstance(node, ir.Conv):
             fan_in = int(node.weight[0].size)
-            shapes.append(MvuShape(node.name, pixels, fan_in, out.channels, False,
-                                   node.kernel if node.kernel > 1 else 1,
+            shapes.append(MvuShape(node.name, pixels, fan_in, out.channels, node.kernel,
                                    _pool_cycles_per_fold(graph, node)))
         elif isinstance(node, ir.Linear):
-            shapes.append(MvuShape(node.name, 1, node.weight.shape[1], out.channels, False, 1))
+            shapes.append(MvuShape(node.name, 1, node.weight.shape[1], out.channels, 1))
     return shapes
 
 
@@ -104,16 +101,18 @@ def load_folding(path: str | Path, graph: ir.Graph, target_cycles: int) -> dict[
         raise BnnHlsError(f"{path}: no such folding config") from None
     except yaml.YAMLError as exc:
         raise BnnHlsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise BnnHlsError(f"{path}: expected a mapping {{layer: {{pe: N, simd: N}}}}")
     folding = auto_folding(graph, target_cycles)
     shapes = {s.name: s for s in mvu_shapes(graph)}
     for layer, entry in data.items():
         if layer not in shapes:
             raise BnnHlsError(f"{path}: '{layer}' is not a matrix-vector layer "
                               f"(layers: {', '.join(shapes)})")
-        if not isinstance(entry, dict) or set(entry) - {"pe", "simd"}:
-            raise BnnHlsError(f"{path}: {layer}: expected {{pe: N, simd: N}}")
-        fold = Fold(int(entry.get("pe", folding[layer].pe)),
-                    int(entry.get("simd", folding[layer].simd)))
+        if not isinstance(entry, dict) or set(entry) - {"pe", "simd"} or any(
+                isinstance(v, bool) or not isinstance(v, int) for v in entry.values()):
+            raise BnnHlsError(f"{path}: {layer}: expected {{pe: N, simd: N}} with integers")
+        fold = Fold(entry.get("pe", folding[layer].pe), entry.get("simd", folding[layer].simd))
         shape = shapes[layer]
         if not (1 <= fold.pe <= shape.out_channels and 1 <= fold.simd <= shape.fan_in):
             raise BnnHlsError(f"{path}: {layer}: pe must be in 1..{shape.out_channels} and "
