@@ -22,6 +22,7 @@ from bnn_hls.compiler.passes.choose_formats import choose_formats, int_bits_for,
 from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold_input_normalisation
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
+from bnn_hls.compiler.passes.pack import pack_binary_weights
 from bnn_hls.compiler.passes.quantize import quantize_real_weights, quantize_symmetric
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import birealnet
@@ -387,6 +388,7 @@ def _lowered_with_scaleshifts(net, config):
     real = {n.name: (n.gain.copy(), n.offset.copy()) for n in graph.nodes_of(ir.ScaleShift)}
     lower_affines(graph, config)
     analyse_intervals(graph)
+    pack_binary_weights(graph)
     return graph, real
 
 

@@ -1,7 +1,7 @@
 """Numeric formats carried by every IR tensor, and the integer rounding/saturation rules.
 
-These functions are the arithmetic of ``docs/numerics.md``; the golden model, the HLS C++ and
-the Verilog all implement exactly them.
+These functions are the arithmetic of ``docs/numerics.md``; the golden model and the Verilog
+implement exactly them.
 """
 
 from __future__ import annotations

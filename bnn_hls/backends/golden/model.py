@@ -31,7 +31,7 @@ def _run_node(graph: ir.Graph, node: ir.Node, values: dict[str, np.ndarray]) -> 
     if isinstance(node, ir.Sign):
         return ops.sign_bits(x)
     if isinstance(node, ir.BinaryConv):
-        return ops.binary_conv(x, node.weight_bits, node.stride, node.pad)
+        return ops.binary_conv_packed(x, node.packed, node.stride, node.pad)
     if isinstance(node, ir.AvgPool2Sum):
         return ops.avg_pool_sum(x)
     if isinstance(node, ir.Add):
@@ -53,6 +53,8 @@ class GoldenModel:
     def __init__(self, graph: ir.Graph):
         if any(not isinstance(n, _INTEGER_NODES) for n in graph.nodes):
             raise ValueError("the golden model runs only fully lowered integer graphs")
+        if any(conv.packed is None for conv in graph.nodes_of(ir.BinaryConv)):
+            raise ValueError("binary weights are not packed: run pack_binary_weights first")
         self.graph = graph
 
     def run(self, pixels: np.ndarray, trace: bool = False):

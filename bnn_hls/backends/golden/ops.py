@@ -1,7 +1,7 @@
 """Per-operator integer reference of docs/numerics.md, batched over the first axis.
 
 Every function takes and returns integer NumPy arrays laid out [N, C, H, W] (or [N, C]).
-The HLS and RTL backends are tested against these functions operator by operator.
+The RTL tiles are tested against these functions operator by operator.
 """
 
 from __future__ import annotations
@@ -60,15 +60,22 @@ def sign_bits(x: np.ndarray) -> np.ndarray:
 
 
 def binary_conv(x_bits: np.ndarray, w_bits: np.ndarray, stride: int, pad: int) -> np.ndarray:
-    """dot[n, o, oh, ow] = sum over valid taps and channels of (+-1 input) * (+-1 weight).
+    """dot[n, o, oh, ow] = sum over in-image taps and channels of (+-1 input) * (+-1 weight).
 
-    Computed as the hardware does: XNOR-popcount over bit-packed channels per tap; padding taps
-    contribute 0 because PyTorch pads with zeros *after* binarisation.
+    Padding taps contribute 0 because PyTorch pads with zeros *after* binarisation.
+    """
+    return binary_conv_packed(x_bits, pack_bits(w_bits, axis=1), stride, pad)
+
+
+def binary_conv_packed(x_bits: np.ndarray, w_packed: np.ndarray, stride: int,
+                       pad: int) -> np.ndarray:
+    """binary_conv with weights already packed along channels: [O, k, k, words] uint64.
+
+    Computed as the hardware does: XNOR-popcount over bit-packed channels per tap.
     """
     n, c, h, w = x_bits.shape
-    out_ch, _, kernel, _ = w_bits.shape
+    kernel = w_packed.shape[1]
     x_packed = pack_bits(x_bits, axis=1)  # [N, H, W, words]
-    w_packed = pack_bits(w_bits, axis=1)  # [O, k, k, words]
     valid = valid_taps(h, w, kernel, stride, pad)
     dot = None
     for tap, window in enumerate(_windows(x_packed, kernel, stride, pad, 0)):

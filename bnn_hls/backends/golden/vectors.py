@@ -1,4 +1,4 @@
-"""Test vectors for the HLS and RTL backends: inputs, every layer's output, hardware weights.
+"""Test vectors for the hardware backends: inputs, every layer's output, hardware weights.
 
 Layout of OUTDIR/vectors/:
   inputs.npy          raw pixels [N, C, H, W] uint8
