@@ -7,9 +7,8 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.yaml_file import load_yaml
 
 
 class Rounding(enum.Enum):
@@ -83,11 +82,4 @@ _RANGES = {  # inclusive bounds of the integer options
 def load_compile_config(path: str | Path | None) -> CompileConfig:
     if path is None:
         return CompileConfig()
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise BnnHlsError(f"{path}: no such compile config") from None
-    except yaml.YAMLError as exc:
-        raise BnnHlsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return CompileConfig.from_dict(data, str(path))
+    return CompileConfig.from_dict(load_yaml(path, "compile config"), str(path))

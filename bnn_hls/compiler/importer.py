@@ -15,7 +15,7 @@ from bnn_hls.compiler.formats import Integer
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model.birealnet import BasicBlock, BiRealNet
 from bnn_hls.model.checkpoint import build_model, read_checkpoint
-from bnn_hls.model.config import ArchConfig
+from bnn_hls.model.config import ArchConfig, conv_out_size
 from bnn_hls.model.layers import Activation
 
 
@@ -79,13 +79,13 @@ def import_model(model: BiRealNet) -> ir.Graph:
               scale=norm.scale, mean=np.array(norm.mean), std=np.array(norm.std))
 
     conv = model.conv1
-    size = (size + 2 * conv.padding[0] - conv.kernel_size[0]) // conv.stride[0] + 1
+    size = conv_out_size(size, conv.kernel_size[0], conv.stride[0], conv.padding[0])
     x = b.add(ir.Conv, "conv1", (x,), (conv.out_channels, size, size), weight=_np(conv.weight),
               stride=conv.stride[0], pad=conv.padding[0])
     x = b.batchnorm("bn1", model.bn1, x)
     if isinstance(model.maxpool, nn.MaxPool2d):
         mp = model.maxpool
-        size = (size + 2 * mp.padding - mp.kernel_size) // mp.stride + 1
+        size = conv_out_size(size, mp.kernel_size, mp.stride, mp.padding)
         x = b.add(ir.MaxPool, "maxpool", (x,), (conv.out_channels, size, size),
                   kernel=mp.kernel_size, stride=mp.stride, pad=mp.padding)
 
@@ -107,7 +107,7 @@ def _import_block(b: _GraphBuilder, prefix: str, block: BasicBlock, x: str,
     conv = block.binary_conv
     out_ch, in_ch, k, _ = conv.shape
     real = conv.weights.detach().view(conv.shape).cpu().double().numpy()
-    out_size = (size + 2 * conv.padding - k) // conv.stride + 1
+    out_size = conv_out_size(size, k, conv.stride, conv.padding)
     bits = b.add(ir.Sign, f"{prefix}.binary_activation", (x,), (in_ch, size, size))
     dot = b.add(ir.BinaryConv, f"{prefix}.binary_conv", (bits,), (out_ch, out_size, out_size),
                 weight_bits=real >= 0, stride=conv.stride, pad=conv.padding,

@@ -10,9 +10,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.yaml_file import load_yaml
 
 
 @dataclass(frozen=True)
@@ -114,14 +113,16 @@ class ArchConfig:
 
     def feature_size(self) -> int:
         """Spatial size after the stem (and maxpool)."""
-        size = _conv_out(self.input_size, self.stem.kernel, self.stem.stride, self.stem.kernel // 2)
+        stem = self.stem
+        size = conv_out_size(self.input_size, stem.kernel, stem.stride, stem.kernel // 2)
         if self.stem.maxpool is not None:
             mp = self.stem.maxpool
-            size = _conv_out(size, mp.kernel, mp.stride, mp.padding)
+            size = conv_out_size(size, mp.kernel, mp.stride, mp.padding)
         return size
 
 
-def _conv_out(size: int, kernel: int, stride: int, padding: int) -> int:
+def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Output size of a convolution or pooling window along one axis."""
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -176,14 +177,7 @@ def _check_number(value, where: str):
 
 
 def load_arch_config(path: str | Path) -> ArchConfig:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise BnnHlsError(f"{path}: no such config file") from None
-    except yaml.YAMLError as exc:
-        raise BnnHlsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return ArchConfig.from_dict(data, str(path))
+    return ArchConfig.from_dict(load_yaml(path, "config file"), str(path))
 
 
 CONFIG_DIR = Path(__file__).parent / "configs"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnn_hls.compiler.formats import Fixed, rshift_round, saturate
+from bnn_hls.model.config import conv_out_size
 
 WORD_BITS = 64
 FLOAT64_EXACT = 1 << 53  # integers below this are exact in a float64 matmul
@@ -24,10 +25,6 @@ def pack_bits(bits: np.ndarray, axis: int = -1) -> np.ndarray:
     as_bytes = np.packbits(padded.reshape(bits.shape[:-1] + (words, WORD_BITS)), axis=-1,
                            bitorder="little")
     return as_bytes.view("<u8")[..., 0] if words else as_bytes[..., :0].astype(np.uint64)
-
-
-def conv_out_size(size: int, kernel: int, stride: int, pad: int) -> int:
-    return (size + 2 * pad - kernel) // stride + 1
 
 
 def valid_taps(size_h: int, size_w: int, kernel: int, stride: int, pad: int) -> np.ndarray:

@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.yaml_file import load_yaml
 
 
 @dataclass(frozen=True)
@@ -94,13 +93,7 @@ def ideal_cycles(graph: ir.Graph, folding: dict[str, Fold]) -> int:
 
 def load_folding(path: str | Path, graph: ir.Graph, target_cycles: int) -> dict[str, Fold]:
     """Per-layer {pe, simd} from YAML; layers not named there are folded automatically."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise BnnHlsError(f"{path}: no such folding config") from None
-    except yaml.YAMLError as exc:
-        raise BnnHlsError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = load_yaml(path, "folding config") or {}
     if not isinstance(data, dict):
         raise BnnHlsError(f"{path}: expected a mapping {{layer: {{pe: N, simd: N}}}}")
     folding = auto_folding(graph, target_cycles)

@@ -15,16 +15,13 @@ from bnn_hls.backends.rtl.tiles import (
     StreamFifoParams,
     StreamPort,
     Tile,
+    ceil_div,
     counter_bits,
     hex_literal,
     render_tile,
     with_helpers,
 )
 from bnn_hls.compiler.formats import Fixed, Integer
-
-
-def _folds(channels: int, lanes: int) -> int:
-    return -(-channels // lanes)
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ class AffineParams(Tile):
 
     @property
     def folds(self) -> int:
-        return _folds(self.channels, self.lanes)
+        return ceil_div(self.channels, self.lanes)
 
     def _padded(self, values: tuple[int, ...]) -> list[int]:
         return list(values) + [0] * (self.folds * self.lanes - self.channels)
@@ -152,7 +149,7 @@ class BinariseParams(Tile):
 
     @property
     def folds(self) -> int:
-        return _folds(self.channels, self.lanes)
+        return ceil_div(self.channels, self.lanes)
 
     def ports(self) -> tuple[StreamPort, ...]:
         return (StreamPort("s_axis", self.lanes * self.in_width, True),

@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.tiles import StreamPort, Tile, clog2, counter_bits, render_tile
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
+from bnn_hls.backends.rtl.tiles import (
+    StreamPort,
+    Tile,
+    ceil_div,
+    clog2,
+    counter_bits,
+    render_tile,
+)
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,11 @@ class WidthConverterParams(Tile):
 
     @property
     def in_folds(self) -> int:
-        return _ceil_div(self.channels, self.in_lanes)
+        return ceil_div(self.channels, self.in_lanes)
 
     @property
     def out_folds(self) -> int:
-        return _ceil_div(self.channels, self.out_lanes)
+        return ceil_div(self.channels, self.out_lanes)
 
     @property
     def in_last_lanes(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.golden.ops import conv_out_size
 from bnn_hls.backends.rtl.tiles import (
     Interval,
     StreamPort,
@@ -15,6 +14,7 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
+from bnn_hls.model.config import conv_out_size
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.formats import Fixed
+from bnn_hls.compiler.passes.intervals import weighted_sum_interval
 from bnn_hls.errors import BnnHlsError
 
 
@@ -82,13 +83,7 @@ def _real_interval(graph: ir.Graph, node: ir.Node, intervals) -> tuple[np.ndarra
         return -n, n
     if isinstance(node, (ir.Conv, ir.Linear)):
         weight = node.weight * node.weight_scale.reshape((-1,) + (1,) * (node.weight.ndim - 1))
-        in_shape = (1, -1) + (1,) * (weight.ndim - 2)
-        low = np.minimum(weight * lo.reshape(in_shape), weight * hi.reshape(in_shape))
-        high = np.maximum(weight * lo.reshape(in_shape), weight * hi.reshape(in_shape))
-        if isinstance(node, ir.Conv) and node.pad:  # a padding tap contributes exactly 0
-            low, high = np.minimum(low, 0), np.maximum(high, 0)
-        axes = tuple(range(1, weight.ndim))
-        return low.sum(axis=axes), high.sum(axis=axes)
+        return weighted_sum_interval(weight, lo, hi, isinstance(node, ir.Conv) and node.pad)
     if isinstance(node, ir.ScaleShift):
         a, b = node.gain * lo + node.offset, node.gain * hi + node.offset
         return np.minimum(a, b), np.maximum(a, b)

@@ -64,6 +64,19 @@ def _product_interval(node: ir.Affine, lo: np.ndarray, hi: np.ndarray) -> tuple[
     return int(np.minimum(a, b).min()), int(np.maximum(a, b).max())
 
 
+def weighted_sum_interval(weight: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                          padded: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output-channel range of sum(weight[o, c, ...] * x[c]) for x[c] in [lo[c], hi[c]];
+    with ``padded``, any tap may be a padding tap contributing exactly 0."""
+    in_shape = (1, -1) + (1,) * (weight.ndim - 2)
+    a, b = weight * lo.reshape(in_shape), weight * hi.reshape(in_shape)
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    if padded:
+        low, high = np.minimum(low, 0), np.maximum(high, 0)
+    axes = tuple(range(1, weight.ndim))
+    return low.sum(axis=axes), high.sum(axis=axes)
+
+
 def _interval(graph: ir.Graph, node: ir.Node, known) -> tuple[np.ndarray, np.ndarray]:
     channels = graph.tensors[node.output].channels
     if isinstance(node, ir.InputQuant):
@@ -76,13 +89,7 @@ def _interval(graph: ir.Graph, node: ir.Node, known) -> tuple[np.ndarray, np.nda
         n = np.full(channels, node.fan_in, dtype=np.int64)
         return -n, n
     if isinstance(node, ir.Conv | ir.Linear):
-        in_shape = (1, -1) + (1,) * (node.weight.ndim - 2)
-        a, b = node.weight * lo.reshape(in_shape), node.weight * hi.reshape(in_shape)
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        if isinstance(node, ir.Conv) and node.pad:
-            low, high = np.minimum(low, 0), np.maximum(high, 0)
-        axes = tuple(range(1, node.weight.ndim))
-        return low.sum(axis=axes), high.sum(axis=axes)
+        return weighted_sum_interval(node.weight, lo, hi, isinstance(node, ir.Conv) and node.pad)
     if isinstance(node, ir.Affine):
         plo, phi = node.mult * lo + node.bias, node.mult * hi + node.bias
         return (rshift_round(np.minimum(plo, phi), node.shift),
