@@ -23,12 +23,16 @@ def hw_sign(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, torch.ones_like(x), -torch.ones_like(x))
 
 
-class _ApproxSignFn(torch.autograd.Function):
+class _SignFn(torch.autograd.Function):
+    """Forward: hw_sign. Subclasses give the surrogate gradient of the backward pass."""
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return hw_sign(x)
 
+
+class _ApproxSignFn(_SignFn):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
@@ -41,12 +45,7 @@ class _ApproxSignFn(torch.autograd.Function):
         return grad_out * grad
 
 
-class _SteSignFn(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return hw_sign(x)
-
+class _SteSignFn(_SignFn):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
