@@ -61,10 +61,6 @@ class SimulationReport:
     cycles_per_image: float | None  # steady state between back-to-back images
     ideal_cycles_per_image: int
 
-    @property
-    def agreement(self) -> float:
-        return self.exact_images / self.images
-
     def summary(self, clock_mhz: float) -> str:
         lines = [f"{self.exact_images}/{self.images} images bit-exact with the golden model"]
         if self.divergence:

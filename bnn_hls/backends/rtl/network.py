@@ -69,10 +69,10 @@ class NetworkDesign:
         return self.tiles[instance].module_name(instance)
 
     def render_top(self) -> str:
-        wires, bound = [], {}
+        wires, bound = [], {}  # bound: (instance, port) -> the wire it connects to
         for source, dst, dst_port in self.links:
             name = f"{source.instance}_{source.port.name}"
-            if name not in bound:
+            if (source.instance, source.port.name) not in bound:
                 wires.append(_Wire(name, source.port.width, source.port.last))
                 bound[(source.instance, source.port.name)] = name
             bound[(dst, dst_port.name)] = name
