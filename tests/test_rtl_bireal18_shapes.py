@@ -1,7 +1,6 @@
 """Every Bi-Real-18 layer shape class (64..512 channels, stride 1 and 2, downsample shortcut,
-7x7/2 stem with 3x3/2 max pool) generated as RTL at a reduced spatial size (64x64 input):
-linted in the default suite, simulated bit-exact against the golden model in `make test-slow`
-(several minutes on 2 cores)."""
+7x7/2 stem with 3x3/2 max pool) generated as RTL at a reduced spatial size (64x64 input),
+linted, and simulated bit-exact against the golden model (about 3 minutes on 2 cores)."""
 
 from pathlib import Path
 
@@ -51,7 +50,6 @@ def test_lint_clean(shapes_design):
     assert lint(shapes_design[2], "bnn_top") == ""
 
 
-@pytest.mark.slow
 def test_simulation_bit_exact(shapes_design):
     graph, rtl, _, pixels = shapes_design
     report = simulate(graph, rtl, pixels[:2])
