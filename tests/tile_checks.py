@@ -21,12 +21,13 @@ HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 
 
 def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict]],
-                max_cycles: dict[str, dict[str, int]] | None = None) -> None:
+                max_cycles: dict[str, dict[str, int]] | None = None,
+                extra_env: dict[str, str] | None = None) -> None:
     """Build one harness of all placed tiles and run ``test_module`` on their vectors.
 
     ``cases`` pairs each placed tile with {port name: beats} for all of its ports;
     ``max_cycles`` optionally bounds, per instance and output port, when its last beat may
-    arrive at full rate."""
+    arrive at full rate; ``extra_env`` passes more settings to the testbench."""
     sources = write_harness([item for item, _ in cases], tmp_path / "src")
     streams = []
     for item, beats_by_port in cases:
@@ -38,7 +39,7 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
             streams.append(stream)
     vectors = write_vectors(tmp_path / "vectors.json", streams)
     result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors)})
+                        extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})})
     assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
 
 
