@@ -3,6 +3,7 @@ sliding-window generator, against ops.real_conv / ops.linear; harness and vector
 tests/test_rtl_real_mvu_streams.py."""
 
 import cocotb
+from stream_tests import random_stalls  # noqa: F401 (run by cocotb)
 from test_streams import check_at_full_rate
 
 from bnn_hls.backends.rtl.axis_sim import check_vectors
@@ -11,11 +12,6 @@ from bnn_hls.backends.rtl.axis_sim import check_vectors
 @cocotb.test()
 async def full_rate(dut):
     await check_at_full_rate(dut)
-
-
-@cocotb.test()
-async def random_stalls(dut):
-    await check_vectors(dut, stall=0.4, seed=2)
 
 
 @cocotb.test()

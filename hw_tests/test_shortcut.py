@@ -3,19 +3,9 @@
 tests/test_rtl_tiles.py."""
 
 import cocotb
+from stream_tests import full_rate, random_stalls  # noqa: F401 (run by cocotb)
 
 from bnn_hls.backends.rtl.axis_sim import check_vectors
-
-
-@cocotb.test()
-async def full_rate(dut):
-    cycles = await check_vectors(dut, stall=0.0)
-    dut._log.info("all beats out after %d cycles", cycles)
-
-
-@cocotb.test()
-async def random_stalls(dut):
-    await check_vectors(dut, stall=0.4, seed=2)
 
 
 @cocotb.test()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cocotb
 from cocotb.triggers import FallingEdge
+from stream_tests import random_stalls  # noqa: F401 (run by cocotb)
 
 from bnn_hls.backends.rtl.axis_sim import VECTORS_ENV, check_vectors
 
@@ -41,11 +42,6 @@ async def check_at_full_rate(dut) -> None:
 @cocotb.test()
 async def full_rate(dut):
     await check_at_full_rate(dut)
-
-
-@cocotb.test()
-async def random_stalls(dut):
-    await check_vectors(dut, stall=0.4, seed=2)
 
 
 @cocotb.test()

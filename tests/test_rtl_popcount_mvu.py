@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tile_checks import run_harness
+from tile_checks import HW_TESTS, run_harness
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import (
@@ -22,8 +22,6 @@ from bnn_hls.backends.rtl.tiles import pack_lanes, tensor_beats
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
-
-HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
 
 # --- popcount ---------------------------------------------------------------------------------
 
