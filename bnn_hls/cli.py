@@ -84,10 +84,11 @@ def cmd_compile(args) -> None:
 
 
 def _write_rtl(compiled, args, out: Path) -> None:
-    from bnn_hls.backends.rtl.folding import load_folding
+    from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+    from bnn_hls.hw.folding import load_folding
     from bnn_hls.tools.simulate import generate_rtl
 
-    folding = (load_folding(args.folding, compiled.graph, args.target_cycles)
+    folding = (load_folding(args.folding, compiled.graph, args.target_cycles, RTL_CYCLES)
                if args.folding else None)
     _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
     print(f"RTL: {len(sources)} Verilog files in {out / 'rtl'}")

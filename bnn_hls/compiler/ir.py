@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bnn_hls.compiler.formats import Format
+from bnn_hls.errors import BnnHlsError
 
 
 def window_matrix(weights: np.ndarray) -> np.ndarray:
@@ -205,3 +206,9 @@ class Graph:
             lines.append(f"  {node.name:<28} {type(node).__name__:<12} "
                          f"{','.join(node.inputs):<28} -> {list(out.shape)} {fmt}{rng}")
         return "\n".join(lines)
+
+
+def unsupported(node: Node, stage: str) -> BnnHlsError:
+    """The one error for an IR node type a stage has no rule for."""
+    return BnnHlsError(f"layer '{node.name}': {stage} does not support "
+                       f"{type(node).__name__} nodes")

@@ -14,42 +14,31 @@ from pathlib import Path
 import numpy as np
 
 from bnn_hls.backends.golden.model import GoldenModel
-from bnn_hls.backends.rtl.folding import Fold, auto_folding, ideal_cycles
-from bnn_hls.backends.rtl.network import NetworkDesign, build_network
-from bnn_hls.backends.rtl.tiles import tensor_beats, unpack_lanes
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+from bnn_hls.backends.rtl.network import RtlDesign
 from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.folding import Fold, auto_folding
+from bnn_hls.hw.layout import StreamLayout
+from bnn_hls.hw.plan import DataflowPlan, build_plan
+from bnn_hls.hw.verify import Divergence, first_divergence
 from bnn_hls.tools.cocotb_run import run_cocotb
 
 TOP = "bnn_top"
 
 
 def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
-                 target_cycles: int = 2048) -> tuple[NetworkDesign, list[Path]]:
-    """Write the tiles, top level, ROM files and manifest under ``outdir``/rtl."""
-    folding = folding or auto_folding(graph, target_cycles)
+                 target_cycles: int = 2048) -> tuple[DataflowPlan, list[Path]]:
+    """Plan the dataflow for the RTL backend and write its tiles, top level, ROM files and
+    manifest under ``outdir``/rtl."""
+    folding = folding or auto_folding(graph, target_cycles, RTL_CYCLES)
     rtl = Path(outdir) / "rtl"
-    design = build_network(graph, folding, TOP)
-    sources = design.write(rtl)
+    plan = build_plan(graph, folding, RTL_CYCLES, TOP)
+    sources = RtlDesign(plan).write(rtl)
     (rtl / "folding.json").write_text(json.dumps(
         {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
-         "ideal_cycles_per_image": ideal_cycles(graph, folding)}, indent=1))
-    return design, sources
-
-
-@dataclass(frozen=True)
-class Divergence:
-    layer: str
-    image: int
-    channel: int
-    pixel: tuple[int, ...]
-    got: int | None
-    expected: int
-
-    def describe(self) -> str:
-        got = "nothing" if self.got is None else self.got
-        return (f"first divergence at layer '{self.layer}', image {self.image}, channel "
-                f"{self.channel}, pixel {self.pixel}: hardware {got}, golden {self.expected}")
+         "ideal_cycles_per_image": plan.ideal_cycles}, indent=1))
+    return plan, sources
 
 
 @dataclass(frozen=True)
@@ -75,35 +64,13 @@ class SimulationReport:
         return "\n".join(lines)
 
 
-def _values(beats: list[str], lanes: int, width: int, channels: int, signed: bool,
-            shape: tuple[int, ...]) -> np.ndarray:
-    """Recorded beats -> [images, C, ...] values (missing beats stay as a sentinel)."""
-    folds = -(-channels // lanes)
-    pixels = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-    per_image = pixels * folds
-    total = shape[0] * per_image
-    flat = np.full((total, lanes), np.iinfo(np.int64).min)
-    for index, word in enumerate(beats[:total]):
-        flat[index] = unpack_lanes(int(word, 16), lanes, width, signed)
-    values = flat.reshape(shape[0], pixels, folds * lanes)[:, :, :channels]
-    return np.moveaxis(values, 2, 1).reshape(shape)
+def probe_layouts(manifest: dict) -> list[tuple[str, StreamLayout]]:
+    return [(p["layer"], StreamLayout(p["channels"], p["lanes"], p["width"], p["signed"]))
+            for p in manifest["probes"]]
 
 
-def first_divergence(design_probes: list[dict], trace: dict[str, np.ndarray],
-                     recorded: dict[str, list[str]]) -> Divergence | None:
-    """The first layer (in network order) whose stream differs from the golden trace."""
-    for probe in design_probes:
-        expected = trace[probe["layer"]].astype(np.int64)
-        got = _values(recorded[probe["layer"]], probe["lanes"], probe["width"],
-                      probe["channels"], probe["signed"], expected.shape)
-        wrong = np.argwhere(got != expected)
-        if len(wrong):
-            index = tuple(int(i) for i in wrong[0])
-            value = int(got[index])
-            return Divergence(probe["layer"], index[0], index[1], index[2:],
-                              None if value == np.iinfo(np.int64).min else value,
-                              int(expected[index]))
-    return None
+def _words(beats: list[str]) -> list[int]:
+    return [int(word, 16) for word in beats]
 
 
 def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups: int = 1,
@@ -117,13 +84,14 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     logits, trace = GoldenModel(graph).run(pixels, trace=True)
     groups = np.array_split(np.arange(len(pixels)), frame_groups)
     out_folds = -(-logits.shape[1] // manifest["out_lanes"])
+    input_layout = StreamLayout(pixels.shape[1], manifest["in_lanes"], manifest["pixel_bits"],
+                                signed=False)
     plan = {
         "seed": seed, "stall_in": stall_in, "stall_out": stall_out,
         "max_cycles": 200_000 + 50 * folding["ideal_cycles_per_image"] * len(pixels),
         "probes": manifest["probes"],
         "frame_groups": [{"beats": [[f"{d:x}", int(last)] for d, last in
-                                    tensor_beats(pixels[g], manifest["in_lanes"],
-                                                 manifest["pixel_bits"])],
+                                    input_layout.pack(pixels[g])],
                           "output_beats": len(g) * out_folds} for g in groups if len(g)],
     }
     plan_path = rtl_dir / "sim_plan.json"
@@ -145,9 +113,11 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
 
 def _report(graph, manifest, folding, logits, trace, results, frame_groups) -> SimulationReport:
     out_lanes, out_width = manifest["out_lanes"], manifest["out_width"]
-    got = _values(results["output"], out_lanes, out_width, logits.shape[1], True, logits.shape)
+    output_layout = StreamLayout(logits.shape[1], out_lanes, out_width, signed=True)
+    got = output_layout.unpack(_words(results["output"]), logits.shape)
     exact = int((got == logits).all(axis=1).sum())
-    divergence = first_divergence(manifest["probes"], trace, results["probes"])
+    recorded = {layer: _words(beats) for layer, beats in results["probes"].items()}
+    divergence = first_divergence(probe_layouts(manifest), trace, recorded)
     out_folds = -(-logits.shape[1] // out_lanes)
     ends = results["output_cycles"][out_folds - 1::out_folds]
     latency = results["output_cycles"][0] - results["input_cycles"][0] if ends else 0

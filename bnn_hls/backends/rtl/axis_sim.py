@@ -42,9 +42,8 @@ def harness_verilog(placed: list[Placed]) -> str:
         conns = [".clk(clk)", ".rst(rst)"]
         for outer, port in item.ports():
             into, out_of = ("input ", "output") if port.is_input else ("output", "input ")
-            signals = [("tdata", into, port.width), ("tvalid", into, 1), ("tready", out_of, 1)]
-            if port.last:
-                signals.append(("tlast", into, 1))
+            signals = [("tdata", into, port.width), ("tlast", into, 1), ("tvalid", into, 1),
+                       ("tready", out_of, 1)]
             for suffix, direction, width in signals:
                 decls.append(f"    {direction} logic [{width - 1}:0] {outer}_{suffix}")
                 conns.append(f".{port.name}_{suffix}({outer}_{suffix})")
@@ -54,20 +53,23 @@ def harness_verilog(placed: list[Placed]) -> str:
 
 
 def write_harness(placed: list[Placed], directory: Path) -> list[Path]:
-    """Each tile's source as <module>.v plus the harness; returns the sources to build."""
+    """Each tile's source as <module>.sv, its ROM files, and the harness; returns the sources
+    to build (the simulation must run in ``directory``, where the ROM files are)."""
     directory.mkdir(parents=True, exist_ok=True)
     sources = []
     for item in placed:
-        path = directory / f"{item.module}.v"
+        path = directory / f"{item.module}.sv"
         path.write_text(item.tile.render(item.instance))
         sources.append(path)
-    harness = directory / f"{HARNESS_TOP}.v"
+        for name, text in item.tile.memory_files(item.instance).items():
+            (directory / name).write_text(text)
+    harness = directory / f"{HARNESS_TOP}.sv"
     harness.write_text(harness_verilog(placed))
     return [*sources, harness]
 
 
 def stream_vectors(port: str, stream: StreamPort, beats: list[tuple[int, bool]]) -> dict:
-    return {"port": port, "input": stream.is_input, "last": stream.last,
+    return {"port": port, "input": stream.is_input,
             "beats": [[f"{data:x}", int(last)] for data, last in beats]}
 
 
@@ -105,7 +107,7 @@ async def check_vectors(dut, stall: float, seed: int = 1, stall_by_port: dict | 
         rng = random.Random(seed * 1000 + index)
         beats = [(int(data, 16), last) for data, last in s["beats"]]
         run = _drive if s["input"] else _expect
-        tasks.append(cocotb.start_soon(run(dut, s["port"], s["last"], beats, p, rng, budget)))
+        tasks.append(cocotb.start_soon(run(dut, s["port"], beats, p, rng, budget)))
     cycles = 0
     for task in tasks:
         cycles = max(cycles, await task)
@@ -113,7 +115,7 @@ async def check_vectors(dut, stall: float, seed: int = 1, stall_by_port: dict | 
     return cycles
 
 
-async def _drive(dut, port, has_last, beats, stall, rng, budget) -> int:
+async def _drive(dut, port, beats, stall, rng, budget) -> int:
     from cocotb.triggers import FallingEdge, RisingEdge
 
     tdata, tvalid, tready = (getattr(dut, f"{port}_{s}") for s in ("tdata", "tvalid", "tready"))
@@ -123,8 +125,7 @@ async def _drive(dut, port, has_last, beats, stall, rng, budget) -> int:
         if not presenting and rng.random() >= stall:
             presenting = True
             tdata.value = beats[sent][0]
-            if has_last:
-                getattr(dut, f"{port}_tlast").value = beats[sent][1]
+            getattr(dut, f"{port}_tlast").value = beats[sent][1]
         tvalid.value = int(presenting)
         await FallingEdge(dut.clk)  # mid-cycle: the DUT's tready has settled
         fire = presenting and int(tready.value) == 1
@@ -138,7 +139,7 @@ async def _drive(dut, port, has_last, beats, stall, rng, budget) -> int:
     return cycles
 
 
-async def _expect(dut, port, has_last, beats, stall, rng, budget) -> int:
+async def _expect(dut, port, beats, stall, rng, budget) -> int:
     from cocotb.triggers import FallingEdge, RisingEdge
 
     tdata, tvalid, tready = (getattr(dut, f"{port}_{s}") for s in ("tdata", "tvalid", "tready"))
@@ -149,11 +150,11 @@ async def _expect(dut, port, has_last, beats, stall, rng, budget) -> int:
         tready.value = int(ready)
         await FallingEdge(dut.clk)
         if int(tvalid.value):
-            beat = (int(tdata.value), int(getattr(dut, f"{port}_tlast").value) if has_last else 0)
+            beat = (int(tdata.value), int(getattr(dut, f"{port}_tlast").value))
             assert offered in (None, beat), f"{port}: beat {received} changed while stalled"
             offered = None if ready else beat
             if ready:
-                want = beats[received] if has_last else (beats[received][0], 0)
+                want = tuple(beats[received])
                 assert beat == want, (f"{port} beat {received}: got data {beat[0]:#x} last "
                                       f"{beat[1]}, expected {want[0]:#x} last {want[1]}")
                 received += 1

@@ -14,7 +14,7 @@ Why this shape rather than a compressor tree of LUT counters (as mapped by Yosys
   taking one more input bit on its carry-in. Longer absorb chains mean fewer seeds (the
   seeds are the expensive part) but a deeper tree; ``ABSORB_STEPS`` balances the two.
 
-Every adder output carries ``(* keep *)`` in the Verilog: without it Yosys fuses the tree
+Every adder output carries ``(* keep = "true" *)`` in the Verilog: without it Yosys fuses the tree
 back into one multi-operand sum, maps that onto LUT-only full adders and needs about twice
 the LUTs. Optional pipeline registers split the tree by adder depth.
 """
@@ -25,7 +25,8 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
-from bnn_hls.backends.rtl.tiles import clog2, render_tile, with_helpers
+from bnn_hls.backends.rtl.tiles import render_tile, with_helpers
+from bnn_hls.hw.intervals import clog2
 
 ABSORB_STEPS = 6  # two-bit absorb adders per seed; python -m bnn_hls.bench_lut measures the cost
 
@@ -161,13 +162,13 @@ class PopcountParams:
 
     def render(self, module: str) -> str:
         tree = self.tree()
-        return render_tile("popcount.v.j2", module=module, p=self, tree=tree,
+        return render_tile("popcount.sv.j2", module=module, p=self, tree=tree,
                            depth=max((a.out.depth for a in tree.adders), default=0))
 
     def render_xnor(self, module: str, popcount_module: str) -> str:
         """An XNOR-popcount lane (ports act, weights, valid, count) using ``popcount_module``,
         this popcount rendered by the caller (an MVU shares one among its lanes)."""
-        return render_tile("popcount_xnor.v.j2", module=module, p=self,
+        return render_tile("popcount_xnor.sv.j2", module=module, p=self,
                            popcount_module=popcount_module)
 
     def render_xnor_lane(self, module: str) -> str:

@@ -5,22 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.tiles import (
-    Interval,
-    StreamPort,
-    Tile,
-    clog2,
-    counter_bits,
-    render_tile,
-    with_helpers,
-)
-from bnn_hls.model.config import conv_out_size
+from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
+from bnn_hls.hw.intervals import Interval, clog2
+from bnn_hls.hw.stages import WindowShape, WindowStage
 
 
 @dataclass(frozen=True)
-class WindowGeometry:
-    """Row buffer + window reader (templates/rtl/swg_lines.v.j2) over a [C, H, W] stream of
-    ``folds`` beats per pixel, ``beat_width`` bits each.
+class RowBuffer:
+    """Row buffer + window reader (templates/rtl/swg_lines.sv.j2) over an image of ``folds``
+    beats per pixel, ``beat_width`` bits each.
 
     It keeps ``rows`` image rows (not the image) in ``rows`` RAMs with registered reads, and
     reads one kernel column (K taps of one fold) per cycle: a window fold takes K cycles,
@@ -30,50 +23,39 @@ class WindowGeometry:
 
     beat_width: int
     folds: int
-    height: int
-    width: int
-    kernel: int
-    stride: int
-    pad: int
+    window: WindowShape
 
     def __post_init__(self):
-        if not 0 <= self.pad < self.kernel:
-            raise ValueError(f"pad {self.pad} must be in [0, kernel={self.kernel})")
-        if self.out_height < 1 or self.out_width < 1:
-            raise ValueError(f"{self.height}x{self.width} image is smaller than the kernel")
         # The writer may run at most one image ahead of the reader (row coordinates < 2H).
-        if self.last_top + self.rows > 2 * self.height:
-            raise ValueError(f"image height {self.height} too small for a {self.rows}-row buffer")
-
-    @property
-    def out_height(self) -> int:
-        return conv_out_size(self.height, self.kernel, self.stride, self.pad)
-
-    @property
-    def out_width(self) -> int:
-        return conv_out_size(self.width, self.kernel, self.stride, self.pad)
+        if self.last_top + self.rows > 2 * self.window.height:
+            raise ValueError(f"image height {self.window.height} too small for a "
+                             f"{self.rows}-row buffer")
 
     @property
     def rows(self) -> int:
         """Row slots: the K window rows plus one being written ahead, rounded up to a power of
         two so a row's slot is its low bits."""
-        return 1 << clog2(self.kernel + 1)
+        return 1 << clog2(self.window.kernel + 1)
 
     @property
     def last_top(self) -> int:
-        return (self.out_height - 1) * self.stride - self.pad
+        w = self.window
+        return (w.out_height - 1) * w.stride - w.pad
 
     @property
     def last_left(self) -> int:
-        return (self.out_width - 1) * self.stride - self.pad
+        w = self.window
+        return (w.out_width - 1) * w.stride - w.pad
 
     @property
     def row_w(self) -> int:  # signed rows of the reader's image and the next one
-        return Interval(-self.pad, 2 * self.height + self.rows + self.kernel).width
+        w = self.window
+        return Interval(-w.pad, 2 * w.height + self.rows + w.kernel).width
 
     @property
     def col_w(self) -> int:
-        return Interval(-self.pad, self.width + self.kernel + self.stride).width
+        w = self.window
+        return Interval(-w.pad, w.width + w.kernel + w.stride).width
 
     @property
     def slot_w(self) -> int:
@@ -81,7 +63,7 @@ class WindowGeometry:
 
     @property
     def addr_w(self) -> int:
-        return counter_bits(self.width * self.folds)
+        return counter_bits(self.window.width * self.folds)
 
     @property
     def fold_w(self) -> int:
@@ -89,69 +71,32 @@ class WindowGeometry:
 
     @property
     def kw_w(self) -> int:
-        return counter_bits(self.kernel)
+        return counter_bits(self.window.kernel)
 
     def render(self, module: str) -> str:
-        return render_tile("swg_lines.v.j2", module=module, g=self)
+        return render_tile("swg_lines.sv.j2", module=module, g=self, w=self.window)
 
 
 @dataclass(frozen=True)
-class SwgParams(Tile):
-    """Sliding-window generator feeding a matrix-vector unit (XNOR MVU for binary input).
+class SwgTile(Tile):
+    """Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 3 cycles from
+    the window's last input pixel to its first beat."""
 
-    In: [channels, height, width] of ``elem_width``-bit elements (1: binary), one pixel per
-    beat. Out: per output pixel, the window vector of N = k*k*channels elements (element
-    (kh*k + kw)*C + c) in ceil(N/simd) beats; tdata = {valid[simd], data[simd*elem_width]},
-    padding taps and the elements past N valid = 0, data = 0.
-    Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 3 cycles from the
-    window's last input pixel to its first beat.
-    """
-
-    channels: int
-    height: int
-    width: int
-    kernel: int
-    stride: int
-    pad: int
-    simd: int
-    elem_width: int = 1
+    stage: WindowStage
 
     prefix: ClassVar[str] = "swg"
 
     def __post_init__(self):
-        _ = self.geometry  # refuse an unsupported window shape when the tile is made
+        _ = self.row_buffer  # refuse a shape the row buffer cannot hold when made
 
     @property
-    def geometry(self) -> WindowGeometry:
-        return WindowGeometry(self.channels * self.elem_width, 1, self.height, self.width,
-                              self.kernel, self.stride, self.pad)
-
-    @property
-    def out_height(self) -> int:
-        return self.geometry.out_height
-
-    @property
-    def out_width(self) -> int:
-        return self.geometry.out_width
-
-    @property
-    def window_elems(self) -> int:
-        return self.kernel * self.kernel * self.channels
-
-    @property
-    def beats(self) -> int:
-        return -(-self.window_elems // self.simd)
-
-    @property
-    def beat_count_w(self) -> int:
-        return clog2(self.beats + 1)
-
-    def ports(self) -> tuple[StreamPort, ...]:
-        return (StreamPort("s_axis", self.channels * self.elem_width, True),
-                StreamPort("m_axis", self.simd * (self.elem_width + 1), False))
+    def row_buffer(self) -> RowBuffer:
+        s = self.stage
+        return RowBuffer(s.channels * s.elem_width, 1, s.shape)
 
     def render(self, instance: str) -> str:
         module = self.module_name(instance)
         lines = f"{module}_lines"
-        return with_helpers(render_tile("swg.v.j2", module=module, lines_module=lines, p=self),
-                            self.geometry.render(lines))
+        main = render_tile("swg.sv.j2", module=module, lines_module=lines, p=self.stage,
+                           beat_count_w=clog2(self.stage.beats + 1))
+        return with_helpers(main, self.row_buffer.render(lines))

@@ -1,0 +1,111 @@
+"""The RTL backend's cycle model: what each tile costs at full rate, stated per stage.
+
+The plan uses it to fold layers, to size skip FIFOs and to predict cycles per image; the
+tile and network tests assert the simulated cycle counts against it.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+
+from bnn_hls.hw.stages import (
+    AffineStage,
+    BinariseStage,
+    FifoStage,
+    ForkStage,
+    GlobalSumStage,
+    PoolStage,
+    RealMvuStage,
+    RelaneStage,
+    ShortcutStage,
+    Stage,
+    WindowStage,
+    XnorMvuStage,
+)
+
+REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
+XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
+
+
+class RtlCycles:
+    name = "rtl"
+
+    def window_cycles(self, kernel: int) -> int:
+        """The row buffer reads one kernel column per cycle: k cycles per window."""
+        return kernel
+
+    def pool_cycles_per_beat(self, kernel: int) -> int:
+        return kernel
+
+    @singledispatchmethod
+    def cycles_per_image(self, stage: Stage, pixels: int) -> int:
+        """Cycles per image at full rate, for ``pixels`` input pixels per image (windows, for
+        a matrix-vector unit)."""
+        raise TypeError(f"no RTL cycle model for {type(stage).__name__}")
+
+    @cycles_per_image.register
+    def _(self, stage: AffineStage | BinariseStage | ShortcutStage | GlobalSumStage,
+          pixels: int) -> int:
+        return pixels * stage.folds
+
+    @cycles_per_image.register
+    def _(self, stage: WindowStage, pixels: int) -> int:
+        per_window = max(stage.kernel, stage.beats)
+        return max(pixels, stage.shape.out_pixels * per_window)
+
+    @cycles_per_image.register
+    def _(self, stage: PoolStage, pixels: int) -> int:
+        return max(pixels, stage.shape.out_pixels * stage.kernel) * stage.folds
+
+    @cycles_per_image.register
+    def _(self, stage: XnorMvuStage | RealMvuStage, pixels: int) -> int:
+        return pixels * stage.steps_per_pixel
+
+    @cycles_per_image.register
+    def _(self, stage: ForkStage | FifoStage, pixels: int) -> int:
+        return pixels * stage.layout.beats_per_pixel
+
+    @cycles_per_image.register
+    def _(self, stage: RelaneStage, pixels: int) -> int:
+        return pixels * max(stage.in_folds, stage.out_folds)
+
+    @singledispatchmethod
+    def latency(self, stage: Stage) -> int:
+        """Cycles from the input beat that completes an output pixel's inputs to that pixel's
+        last output beat, at full rate."""
+        raise TypeError(f"no RTL cycle model for {type(stage).__name__}")
+
+    @latency.register
+    def _(self, stage: AffineStage) -> int:
+        return 2
+
+    @latency.register
+    def _(self, stage: BinariseStage | ShortcutStage | GlobalSumStage | FifoStage) -> int:
+        return 1
+
+    @latency.register
+    def _(self, stage: ForkStage) -> int:
+        return 0
+
+    @latency.register
+    def _(self, stage: RelaneStage) -> int:
+        return stage.out_folds
+
+    @latency.register
+    def _(self, stage: WindowStage) -> int:
+        return stage.kernel + 3 + stage.beats - 1
+
+    @latency.register
+    def _(self, stage: PoolStage) -> int:
+        return stage.kernel + 2 + stage.folds - 1
+
+    @latency.register
+    def _(self, stage: XnorMvuStage) -> int:
+        return XNOR_MVU_LATENCY + (stage.neuron_folds - 1) * stage.synapse_folds
+
+    @latency.register
+    def _(self, stage: RealMvuStage) -> int:
+        return REAL_MVU_LATENCY + (stage.neuron_folds - 1) * stage.synapse_folds
+
+
+RTL_CYCLES = RtlCycles()
