@@ -39,9 +39,9 @@ def measure(simd: int, work: Path) -> tuple[SynthStats, SynthStats]:
     naive_dir.mkdir(parents=True)
     ours_dir.mkdir(parents=True)
     (naive_dir / "lane.v").write_text(NAIVE_LANE)
-    (ours_dir / "lane.v").write_text(PopcountParams(simd).render_xnor_lane("lane"))
+    (ours_dir / "lane.sv").write_text(PopcountParams(simd).render_xnor_lane("lane"))
     return (synth([naive_dir / "lane.v"], "naive_lane", naive_dir, parameters={"N": simd}),
-            synth([ours_dir / "lane.v"], "lane", ours_dir))
+            synth([ours_dir / "lane.sv"], "lane", ours_dir))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,15 +3,9 @@ sliding-window generator, against ops.real_conv / ops.linear; harness and vector
 tests/test_rtl_real_mvu_streams.py."""
 
 import cocotb
-from stream_tests import random_stalls  # noqa: F401 (run by cocotb)
-from test_streams import check_at_full_rate
+from stream_tests import full_rate, random_stalls  # noqa: F401 (run by cocotb)
 
 from bnn_hls.backends.rtl.axis_sim import check_vectors
-
-
-@cocotb.test()
-async def full_rate(dut):
-    await check_at_full_rate(dut)
 
 
 @cocotb.test()

@@ -124,7 +124,7 @@ def test_compile_rtl_then_simulate(tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, _ = run_cli(["compile", shipped, "-o", out, "--rtl", "--target-cycles",
                                "512"], capsys)
-    assert code == 0 and (out / "rtl" / "bnn_top.v").is_file()
+    assert code == 0 and (out / "rtl" / "bnn_top.sv").is_file()
     folding = json.loads((out / "rtl" / "folding.json").read_text())
     assert folding["ideal_cycles_per_image"] <= 512
     code, stdout, err = run_cli(["simulate", out, "-n", "3", "--stall", "0.2"], capsys)

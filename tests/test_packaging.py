@@ -18,7 +18,7 @@ def test_wheel_contains_templates_and_every_module(tmp_path):
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "bnn_hls").rglob("*.py")}
     configs = {p.relative_to(ROOT).as_posix()
                for p in (ROOT / "bnn_hls" / "model" / "configs").glob("*.yaml")}
-    assert templates and "bnn_hls/templates/rtl/mvu.v.j2" in templates
+    assert templates and "bnn_hls/templates/rtl/mvu.sv.j2" in templates
     assert templates <= names, sorted(templates - names)
     assert modules <= names, sorted(modules - names)
     assert configs <= names, sorted(configs - names)

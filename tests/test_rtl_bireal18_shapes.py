@@ -12,6 +12,7 @@ from bnn_hls.compiler import ir
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.model import BiRealNet, load_arch_config
 from bnn_hls.tools.simulate import generate_rtl, simulate
+from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
 
 ARCH = Path(__file__).resolve().parent / "data" / "birealnet18_shapes.yaml"
@@ -48,6 +49,7 @@ def test_covers_every_bireal18_shape_class(shapes_design):
 
 def test_lint_clean(shapes_design):
     assert lint(shapes_design[2], "bnn_top") == ""
+    assert slang_errors(shapes_design[2], "bnn_top") == []
 
 
 def test_simulation_bit_exact(shapes_design):

@@ -12,7 +12,10 @@ from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import ArchConfig, BiRealNet
-from bnn_hls.tools.simulate import first_divergence, generate_rtl, simulate
+from bnn_hls.hw.layout import StreamLayout
+from bnn_hls.hw.verify import first_divergence
+from bnn_hls.tools.simulate import generate_rtl, simulate
+from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
 
@@ -35,6 +38,21 @@ def design(digits, tmp_path_factory):
 def test_top_level_is_lint_clean(design):
     _, _, sources = design
     assert lint(sources, "bnn_top") == ""
+    assert slang_errors(sources, "bnn_top") == []
+
+
+def test_manifest_names_language_sources_and_memory_files(design):
+    _, rtl, sources = design
+    manifest = json.loads((rtl / "manifest.json").read_text())
+    assert manifest["language"] == "SystemVerilog-2012"
+    assert manifest["sources"] == [s.name for s in sources] and sources[-1].name == "bnn_top.sv"
+    assert all(name.endswith(".sv") for name in manifest["sources"])
+    assert manifest["memory_files"] and all((rtl / m).is_file() for m in manifest["memory_files"])
+    # $readmemh names each ROM file bare, so a Vivado or Quartus project with the sources
+    # and memory files added finds it
+    text = "".join(s.read_text() for s in sources)
+    for name in manifest["memory_files"]:
+        assert f'$readmemh("{name}"' in text
 
 
 def test_bit_exact_under_random_stalls_and_resets(design, digits):
@@ -51,12 +69,13 @@ def test_back_to_back_images_at_full_rate(design, digits):
     assert report.exact_images == 5 and report.divergence is None
     # Cycle counts are deterministic; the ideal is a lower bound no design can beat.
     assert report.cycles_per_image >= report.ideal_cycles_per_image
+    assert report.ideal_cycles_per_image / report.cycles_per_image >= 0.95
     assert report.latency_cycles > 0
 
 
 def test_a_wrong_weight_is_localised_to_its_layer(design, digits):
     graph, rtl, _ = design
-    rom = rtl / "mem" / "mvu_layer2_0_binary_conv_mvu_pe0.mem"
+    rom = rtl / "mvu_layer2_0_binary_conv_mvu_pe0.mem"
     original = rom.read_text()
     rows = original.split()
     rows[2] = f"{int(rows[2], 16) ^ 1:0{len(rows[2])}x}"  # channel 1's first weight bit
@@ -73,14 +92,13 @@ def test_a_wrong_weight_is_localised_to_its_layer(design, digits):
 
 
 def test_first_divergence_names_layer_channel_and_pixel():
-    probes = [{"layer": "a", "lanes": 2, "width": 4, "channels": 3, "signed": True},
-              {"layer": "b", "lanes": 2, "width": 4, "channels": 3, "signed": True}]
+    layout = StreamLayout(3, 2, 4, signed=True)
+    probes = [("a", layout), ("b", layout)]
     trace = {"a": np.arange(12).reshape(1, 3, 2, 2) % 7 - 3,
              "b": np.zeros((1, 3, 2, 2), dtype=np.int64)}
 
     def beats(x):
-        from bnn_hls.backends.rtl.tiles import tensor_beats
-        return [f"{d:x}" for d, _ in tensor_beats(x, 2, 4)]
+        return [d for d, _ in layout.pack(x)]
 
     broken_b = trace["b"].copy()
     broken_b[0, 2, 1, 0] = -1

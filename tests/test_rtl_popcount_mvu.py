@@ -4,21 +4,19 @@ Yosys without latches at the LUT cost bench_lut.py reports."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tile_checks import HW_TESTS, run_harness
+from tile_checks import HW_TESTS, run_harness, tensor_beats, timing_of
 
 from bnn_hls.backends.golden import ops
-from bnn_hls.backends.rtl.axis_sim import (
-    Placed,
-)
-from bnn_hls.backends.rtl.mvu import MvuParams
+from bnn_hls.backends.rtl.axis_sim import Placed
+from bnn_hls.backends.rtl.mvu import XnorMvuTile
 from bnn_hls.backends.rtl.popcount import PopcountParams
-from bnn_hls.backends.rtl.tiles import pack_lanes, tensor_beats
+from bnn_hls.hw.layout import pack_lanes
+from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
@@ -91,13 +89,13 @@ def dot_products(act: np.ndarray, valid: np.ndarray, weights: np.ndarray) -> np.
     return (np.where(agree, 1, -1) * valid[:, None, :]).sum(axis=-1)
 
 
-def input_beats(p: MvuParams, act: np.ndarray, valid: np.ndarray,
+def input_beats(p: XnorMvuStage, act: np.ndarray, valid: np.ndarray,
                 pixel_last: np.ndarray) -> list[tuple[int, bool]]:
     """[P, N] bits -> beats {valid[simd], act[simd]}; past N valid = 0 and act random junk."""
     rng = np.random.default_rng(99)
     padded = p.synapse_folds * p.simd
-    act = np.concatenate([act, rng.random((len(act), padded - p.in_bits)) < 0.5], axis=1)
-    valid = np.pad(valid, ((0, 0), (0, padded - p.in_bits)))
+    act = np.concatenate([act, rng.random((len(act), padded - p.fan_in)) < 0.5], axis=1)
+    valid = np.pad(valid, ((0, 0), (0, padded - p.fan_in)))
     beats = []
     for a, v, last in zip(act, valid, pixel_last, strict=True):
         for f in range(p.synapse_folds):
@@ -107,7 +105,7 @@ def input_beats(p: MvuParams, act: np.ndarray, valid: np.ndarray,
     return beats
 
 
-def output_beats(p: MvuParams, dots: np.ndarray, pixel_last: np.ndarray):
+def output_beats(p: XnorMvuStage, dots: np.ndarray, pixel_last: np.ndarray):
     """[P, Cout] -> one beat per neuron fold, lanes past Cout zero, tlast on a marked pixel's
     last fold."""
     lanes = np.zeros((len(dots), p.neuron_folds * p.pe), dtype=np.int64)
@@ -138,6 +136,11 @@ def conv_windows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(acts), np.array(valids)
 
 
+def mvu_tile(weights: np.ndarray, pe: int, simd: int, stages: int, pixels: int,
+             memory_dir: Path) -> XnorMvuTile:
+    return XnorMvuTile(XnorMvuStage(weights, pe, simd, pixels), stages, str(memory_dir))
+
+
 def conv_cases(rng, memory_dir: Path):
     """A 3x3 binary convolution (ops.binary_conv) through MVUs of several foldings."""
     cin, k, cout = CONV["channels"], CONV["kernel"], CONV["out_channels"]
@@ -152,10 +155,11 @@ def conv_cases(rng, memory_dir: Path):
     pixels = expected.shape[2] * expected.shape[3]
     image_last = (np.arange(len(act)) % pixels) == pixels - 1
     for name, (pe, simd, stages) in CONV_MVUS.items():
-        p = MvuParams.from_weights(matrix, pe, simd, memory_dir, stages)
+        tile = mvu_tile(matrix, pe, simd, stages, pixels, memory_dir)
+        p = tile.stage
         beats = {"s_axis": input_beats(p, act, valid, image_last),
                  "m_axis": tensor_beats(expected, pe, p.dot_width)}
-        yield Placed(p, name), beats, len(act)
+        yield Placed(tile, name), beats, len(act)
 
 
 def random_cases(rng, memory_dir: Path):
@@ -171,12 +175,13 @@ def random_cases(rng, memory_dir: Path):
         act[0], act[1] = w[0], ~w[min(1, cout - 1)]  # dot = +N for channel 0, -N for 1
         pixel_last = rng.random(pixels) < 0.3
         pixel_last[-1] = True
-        p = MvuParams.from_weights(w, pe, simd, memory_dir, stages)
+        tile = mvu_tile(w, pe, simd, stages, pixels, memory_dir)
+        p = tile.stage
         dots = dot_products(act, valid, w)
         assert dots[0, 0] == n and dots[1, min(1, cout - 1)] == -n
         beats = {"s_axis": input_beats(p, act, valid, pixel_last),
                  "m_axis": output_beats(p, dots, pixel_last)}
-        yield Placed(p, name), beats, pixels
+        yield Placed(tile, name), beats, pixels
 
 
 def mvu_cases(memory_dir: Path):
@@ -185,12 +190,9 @@ def mvu_cases(memory_dir: Path):
 
 
 def test_mvu_bit_exact(tmp_path):
-    cases = mvu_cases(tmp_path / "mem")
-    for item, _, _ in cases:
-        item.tile.write_memory_files(item.instance)
-    ideal = max(pixels * item.tile.cycles_per_pixel for item, _, pixels in cases)
+    cases = mvu_cases(tmp_path)
     run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
-                extra_env={"MVU_IDEAL_CYCLES": str(ideal)})
+                timing_of([(item, pixels, 1) for item, _, pixels in cases]))
 
 
 # --- lint and synthesis -----------------------------------------------------------------------
@@ -200,16 +202,16 @@ def test_lint_clean(tmp_path):
     units = {f"popcount_{name}": p.render(f"popcount_{name}")
              for name, p in POPCOUNT_CASES.items()}
     units["lane_w45_s2"] = PopcountParams(45, 2).render_xnor_lane("lane_w45_s2")
-    for item, _, _ in mvu_cases(tmp_path / "mem"):
+    for item, _, _ in mvu_cases(tmp_path):
         units[item.module] = item.tile.render(item.instance)
     for module, text in units.items():
-        source = tmp_path / f"{module}.v"
+        source = tmp_path / f"{module}.sv"
         source.write_text(text)
         assert lint([source], module) == "", module
 
 
 def synth_lane(tmp_path: Path, width: int):
-    source = tmp_path / "lane.v"
+    source = tmp_path / "lane.sv"
     source.write_text(PopcountParams(width).render_xnor_lane("lane"))
     return synth([source], "lane", tmp_path)
 
@@ -228,14 +230,16 @@ def test_xnor_popcount_4608_synthesizes(tmp_path):
 
 
 def test_mvu_synthesis_no_latches(tmp_path):
-    # Yosys reads the ROM files relative to its working directory (YoWASP hides /tmp).
-    for item, _, _ in mvu_cases(tmp_path):
+    # Yosys reads the ROM files by bare name from its working directory (YoWASP hides /tmp).
+    for item, _, _ in mvu_cases(Path()):
         if item.instance not in ("conv_pe4_simd8", "rand_n576"):
             continue
         work = tmp_path / item.instance
-        dataclasses.replace(item.tile, memory_dir=str(work)).write_memory_files(item.instance)
-        source = work / f"{item.module}.v"
-        source.write_text(dataclasses.replace(item.tile, memory_dir=".").render(item.instance))
+        work.mkdir()
+        for name, text in item.tile.memory_files(item.instance).items():
+            (work / name).write_text(text)
+        source = work / f"{item.module}.sv"
+        source.write_text(item.tile.render(item.instance))
         stats = synth([source], item.module, work)
         assert stats.latches == 0, stats.cells
         assert stats.count("CARRY4") > 0, stats.cells  # the popcount trees are carry chains

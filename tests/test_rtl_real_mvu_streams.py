@@ -12,28 +12,30 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
-from tile_checks import assert_lint_clean, assert_read_by_yosys, run_harness
+from tile_checks import (
+    assert_lint_clean,
+    assert_read_by_yosys,
+    cycle_window,
+    run_harness,
+    tensor_beats,
+)
 
 from bnn_hls.backends.golden import ops
-from bnn_hls.backends.rtl.axis_sim import (
-    Placed,
-)
-from bnn_hls.backends.rtl.mvu_real import MvuRealParams
-from bnn_hls.backends.rtl.pointwise import AffineParams
-from bnn_hls.backends.rtl.streams import StreamForkParams, WidthConverterParams
-from bnn_hls.backends.rtl.swg import SwgParams
-from bnn_hls.backends.rtl.tiles import (
-    Interval,
-    StreamPort,
-    Tile,
-    pack_lanes,
-    tensor_beats,
-    with_helpers,
-)
+from bnn_hls.backends.rtl.axis_sim import Placed
+from bnn_hls.backends.rtl.network import tile_for
+from bnn_hls.backends.rtl.tiles import StreamPort, with_helpers
 from bnn_hls.compiler.ir import window_matrix
+from bnn_hls.hw.intervals import Interval
+from bnn_hls.hw.layout import StreamLayout, pack_lanes
+from bnn_hls.hw.stages import (
+    AffineStage,
+    ForkStage,
+    RealMvuStage,
+    RelaneStage,
+    WindowStage,
+)
 
 IMAGES = 3  # back to back in every stream
-SLACK = 8  # cycles of fill and drain allowed past the ideal at full rate
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,12 @@ class Expected:
     """One placed tile's streams: beats by port name, and the full-rate bound per output."""
 
     beats: dict[str, list[tuple[int, bool]]]
-    max_cycles: dict[str, int]
+    timing: dict[str, dict[str, int]]  # per output port: its last beat's cycle window
 
 
 def run_cases(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expected]]) -> None:
     run_harness(tmp_path, test_module, [(item, e.beats) for item, e in cases],
-                {item.instance: e.max_cycles for item, e in cases})
+                {item.instance: e.timing for item, e in cases})
 
 
 def extreme_ints(rng, shape, lo: int, hi: int) -> np.ndarray:
@@ -106,12 +108,18 @@ def pixel_vectors(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Chain(Tile):
+class Chain:
     """Test scaffolding: tiles in series, each one's m_axis into the next one's s_axis."""
 
-    stages: tuple[Tile, ...]
+    stages: tuple
 
     prefix: ClassVar[str] = "chain"
+
+    def module_name(self, instance: str) -> str:
+        return f"{self.prefix}_{instance}"
+
+    def memory_files(self, instance: str) -> dict[str, str]:
+        return {}
 
     def ports(self) -> tuple[StreamPort, ...]:
         return (self.stages[0].ports()[0], self.stages[-1].ports()[-1])
@@ -149,42 +157,44 @@ def stem_case(rng, name: str, channels: int, size: int, kernel: int, stride: int
               affine_shift: int | None = None):
     """SWG -> MVU (-> affine with lanes = PE) on a stem-like convolution, pad kernel // 2."""
     pad = kernel // 2
-    swg = SwgParams(channels, size, size, kernel, stride, pad, simd, elem_width)
+    swg = WindowStage(channels, size, size, kernel, stride, pad, simd, elem_width)
     weights = extreme_weights(rng, out_ch, kernel * kernel * channels, weight_bits)
     conv_weights = weights.reshape(out_ch, kernel, kernel, channels).transpose(0, 3, 1, 2)
     assert np.array_equal(window_matrix(conv_weights), weights)
-    pixels = swg.out_height * swg.out_width
-    mvu = MvuRealParams.from_weights(weights, pe, simd, elem_width, span, True, pixels)
+    pixels = swg.shape.out_pixels
+    mvu = RealMvuStage(weights, pe, simd, elem_width, span, True, pixels)
     x = extreme_images(rng, (IMAGES, channels, size, size), span)
     y = ops.real_conv(x, conv_weights, stride, pad)
     stages, lanes, width = [swg, mvu], pe, mvu.out_width
     if affine_shift is not None:
         mult = extreme_ints(rng, out_ch, -100, 100)
         bias = extreme_ints(rng, out_ch, -(1 << 20), 1 << 20)
-        affine = AffineParams(out_ch, pe, mvu.out_width, mult, bias, affine_shift,
-                              in_range=mvu.acc_range)
+        affine = AffineStage(out_ch, pe, mvu.out_width, mult, bias, affine_shift,
+                             in_range=mvu.acc_range)
         y = ops.affine(y, mult, bias, affine_shift)
         stages.append(affine)
         width = affine.out_width
-    # The MVU is the slowest stage; the SWG first fills its row buffer.
-    bound = IMAGES * pixels * mvu.cycles_per_pixel + (kernel + 1) * size + 3 * kernel + SLACK
+    # The MVU is the slowest stage; the window generator first fills its rows.
+    window = cycle_window(mvu, pixels, IMAGES)
+    window["max_cycles"] += cycle_window(swg, size * size, 1)["max_cycles"]
     beats = {"s_axis": tensor_beats(x, channels, elem_width),
              "m_axis": tensor_beats(y, lanes, width)}
-    return name, Chain(tuple(stages)), Expected(beats, {"m_axis": bound}), mvu
+    chain = Chain(tuple(tile_for(stage) for stage in stages))
+    return name, chain, Expected(beats, {"m_axis": window}), mvu
 
 
-def mvu_alone(rng, name: str, mvu: MvuRealParams, vectors: np.ndarray,
+def mvu_alone(rng, name: str, mvu: RealMvuStage, vectors: np.ndarray,
               valid: np.ndarray | None = None):
     """An MVU fed pixel vectors [P, N] directly (garbage past N), against NumPy dot products
     (ops.real_conv / ops.linear are checked against the same sums in the callers)."""
-    w = mvu.matrix
+    w = mvu.weights
     y = (vectors * (1 if valid is None else valid)) @ w.T  # [P, Cout], exact in int64
     ppi = mvu.pixels_per_image
     images = y.reshape(-1, ppi, mvu.out_channels).transpose(0, 2, 1)  # [N, Cout, pixels]
     beats = {"s_axis": vector_beats(vectors, mvu.simd, mvu.elem_width, ppi, rng, valid),
              "m_axis": tensor_beats(images, mvu.pe, mvu.out_width)}
-    bound = len(vectors) * mvu.cycles_per_pixel + mvu.latency + SLACK
-    return name, mvu, Expected(beats, {"m_axis": bound}), mvu
+    window = cycle_window(mvu, len(vectors), 1)
+    return name, tile_for(mvu), Expected(beats, {"m_axis": window}), mvu
 
 
 def mvu_cases():
@@ -201,7 +211,7 @@ def mvu_cases():
     span = Interval(-300, 511)
     weights = extreme_weights(rng, 64, 32, 8)
     x = extreme_images(rng, (IMAGES, 32, 3, 4), span)
-    mvu = MvuRealParams.from_weights(weights, 16, 8, 10, span, pixels_per_image=12)
+    mvu = RealMvuStage(weights, 16, 8, 10, span, pixels_per_image=12)
     y = ops.real_conv(x, weights[:, :, None, None], 1, 0)
     assert np.array_equal(pixel_vectors(y), pixel_vectors(x) @ weights.T)
     yield mvu_alone(rng, "conv1x1", mvu, pixel_vectors(x))
@@ -210,24 +220,24 @@ def mvu_cases():
     span = Interval.of_width(14)
     weights = extreme_weights(rng, 10, 64, 12)
     x = extreme_images(rng, (8, 64), span)
-    mvu = MvuRealParams.from_weights(weights, 4, 16, 14, span)
+    mvu = RealMvuStage(weights, 4, 16, 14, span)
     assert np.array_equal(ops.linear(x, weights), x @ weights.T)
     yield mvu_alone(rng, "fc", mvu, x)
 
     # SWG-style {valid, data} beats with random masks over nonzero data; SIMD 6 vs N = 20.
     span = Interval.of_width(8)
-    mvu = MvuRealParams.from_weights(extreme_weights(rng, 5, 20, 6), 2, 6, 8, None, True, 4)
+    mvu = RealMvuStage(extreme_weights(rng, 5, 20, 6), 2, 6, 8, None, True, 4)
     x = extreme_ints(rng, (IMAGES * 4, 20), span.lo, span.hi)
     yield mvu_alone(rng, "masked", mvu, x, rng.random(x.shape) < 0.6)
 
     # One step per pixel (SF = NF = 1, constant weights), PE 4 > Cout 3.
     span = Interval.of_width(6)
-    mvu = MvuRealParams.from_weights(extreme_weights(rng, 3, 8, 5), 4, 8, 6, None, False, 2)
+    mvu = RealMvuStage(extreme_weights(rng, 3, 8, 5), 4, 8, 6, None, False, 2)
     yield mvu_alone(rng, "one_step", mvu, extreme_images(rng, (IMAGES * 2, 8), span))
 
     # One neuron fold, SIMD 4 vs N = 21; inputs never negative.
     span = Interval(0, 100)
-    mvu = MvuRealParams.from_weights(extreme_weights(rng, 6, 21, 7), 6, 4, 8, span, False, 5)
+    mvu = RealMvuStage(extreme_weights(rng, 6, 21, 7), 6, 4, 8, span, False, 5)
     yield mvu_alone(rng, "one_fold", mvu, extreme_images(rng, (IMAGES * 5, 21), span))
 
 
@@ -238,75 +248,78 @@ def test_mvu_real(tmp_path):
 
 def test_mvu_real_sizes():
     rng = np.random.default_rng(0)
-    mvu = MvuRealParams.from_weights(extreme_weights(rng, 10, 64, 12), 4, 16, 14)
-    w = mvu.matrix
+    mvu = RealMvuStage(extreme_weights(rng, 10, 64, 12), 4, 16, 14)
+    w = mvu.weights
     bound = int(np.abs(w).sum(axis=1).max()) * (1 << 13)
     assert mvu.acc_range.within(Interval(-bound, bound))
     assert mvu.out_width == mvu.acc_range.width
     assert (mvu.synapse_folds, mvu.neuron_folds, mvu.last_fold_lanes) == (4, 3, 2)
-    assert mvu.ports()[0].width == 16 * 14 and mvu.ports()[1].width == 4 * mvu.out_width
+    in_port, out_port = mvu.ports()
+    assert in_port.layout == StreamLayout(64, 16, 14, True)
+    assert out_port.layout == StreamLayout(10, 4, mvu.out_width, True)
     # Exactly 2**15 needs 17 bits, -2**15 only 16.
-    one = MvuRealParams.from_weights(np.array([[1 << 7, 1 << 7]]), 1, 2, 9, Interval(0, 128))
+    one = RealMvuStage(np.array([[1 << 7, 1 << 7]]), 1, 2, 9, Interval(0, 128))
     assert one.acc_range == Interval(0, 1 << 15) and one.out_width == 17
     with pytest.raises(ValueError, match="at most 16"):
-        MvuRealParams.from_weights(np.array([[1 << 16]]), 1, 1, 4)
+        RealMvuStage(np.array([[1 << 16]]), 1, 1, 4)
     with pytest.raises(ValueError, match="does not fit"):
-        MvuRealParams.from_weights(np.array([[1]]), 1, 1, 4, Interval(0, 8))
+        RealMvuStage(np.array([[1]]), 1, 1, 4, Interval(0, 8))
     with pytest.raises(ValueError, match="integer"):
-        MvuRealParams.from_weights(np.array([[0.5]]), 1, 1, 4)
+        RealMvuStage(np.array([[0.5]]), 1, 1, 4)
 
 
 # --- width converter, fork --------------------------------------------------------------------
 
 
 CONVERTER_CASES = {
-    "c10_4to3": WidthConverterParams(10, 4, 3, 7),
-    "c10_3to8": WidthConverterParams(10, 3, 8, 7),
-    "c10_8to8": WidthConverterParams(10, 8, 8, 7),
-    "c3_4to8": WidthConverterParams(3, 4, 8, 5),  # several pixels in the buffer at once
-    "c10_16to4": WidthConverterParams(10, 16, 4, 6),
-    "c10_16to12": WidthConverterParams(10, 16, 12, 6),
-    "c9_3to3": WidthConverterParams(9, 3, 3, 4),
-    "c1_1to1": WidthConverterParams(1, 1, 1, 3),
+    "c10_4to3": RelaneStage(10, 4, 3, 7),
+    "c10_3to8": RelaneStage(10, 3, 8, 7),
+    "c10_8to8": RelaneStage(10, 8, 8, 7),
+    "c3_4to8": RelaneStage(3, 4, 8, 5),  # several pixels in the buffer at once
+    "c10_16to4": RelaneStage(10, 16, 4, 6),
+    "c10_16to12": RelaneStage(10, 16, 12, 6),
+    "c9_3to3": RelaneStage(9, 3, 3, 4),
+    "c1_1to1": RelaneStage(1, 1, 1, 3),
 }
-FORK_CASES = {"fork2": StreamForkParams(12), "fork3": StreamForkParams(5, 3)}
+FORK_CASES = {"fork2": ForkStage(StreamLayout(1, 1, 12, True)),
+              "fork3": ForkStage(StreamLayout(1, 1, 5, True), 3)}
 
 
-def converter_case(rng, p: WidthConverterParams) -> Expected:
+def converter_case(rng, p: RelaneStage) -> Expected:
     full = Interval.of_width(p.width)
     x = extreme_images(rng, (IMAGES, p.channels, 2, 3), full)
-    pixels = IMAGES * 6
     beats = {"s_axis": vector_beats(pixel_vectors(x), p.in_lanes, p.width, 6, rng),
              "m_axis": tensor_beats(x, p.out_lanes, p.width)}
-    return Expected(beats, {"m_axis": pixels * p.cycles_per_pixel + 1 + SLACK})
+    return Expected(beats, {"m_axis": cycle_window(p, 6, IMAGES)})
 
 
-def fork_case(rng, p: StreamForkParams) -> Expected:
-    full = Interval.of_width(p.width)
-    beats = tensor_beats(extreme_images(rng, (IMAGES, 1, 4, 5), full), 1, p.width)
-    names = [port.name for port in p.ports()]
+def fork_case(rng, p: ForkStage) -> Expected:
+    full = Interval.of_width(p.layout.width)
+    beats = tensor_beats(extreme_images(rng, (IMAGES, 1, 4, 5), full), 1, p.layout.width)
+    names = [port.name for port in tile_for(p).ports()]
     return Expected({name: beats for name in names},
-                    {name: len(beats) + SLACK for name in names[1:]})
+                    {name: cycle_window(p, 20, IMAGES) for name in names[1:]})
 
 
 def test_converter_and_fork(tmp_path):
     rng = np.random.default_rng(11)
-    cases = [(Placed(p, name), converter_case(rng, p)) for name, p in CONVERTER_CASES.items()]
-    cases += [(Placed(p, name), fork_case(rng, p)) for name, p in FORK_CASES.items()]
+    cases = [(Placed(tile_for(p), name), converter_case(rng, p))
+             for name, p in CONVERTER_CASES.items()]
+    cases += [(Placed(tile_for(p), name), fork_case(rng, p)) for name, p in FORK_CASES.items()]
     run_cases(tmp_path, "test_streams", cases)
 
 
 def test_converter_sizes():
-    p = WidthConverterParams(10, 4, 3, 7)
+    p = RelaneStage(10, 4, 3, 7)
     assert (p.in_folds, p.out_folds, p.in_last_lanes, p.out_last_lanes) == (3, 4, 2, 1)
-    assert p.cycles_per_pixel == 4
-    assert [port.width for port in p.ports()] == [28, 21]
-    assert [port.name for port in StreamForkParams(3, 3).ports()] == [
+    assert [port.width for port in tile_for(p).ports()] == [28, 21]
+    fork = ForkStage(StreamLayout(1, 1, 3, True), 3)
+    assert [port.name for port in tile_for(fork).ports()] == [
         "s_axis", "m0_axis", "m1_axis", "m2_axis"]
     with pytest.raises(ValueError):
-        StreamForkParams(3, 1)
+        ForkStage(StreamLayout(1, 1, 3, True), 1)
     with pytest.raises(ValueError):
-        WidthConverterParams(0, 1, 1, 1)
+        RelaneStage(0, 1, 1, 1)
 
 
 # --- every tile above: lint-clean, and Yosys reads it -----------------------------------------
@@ -315,7 +328,7 @@ def test_converter_sizes():
 def all_tiles() -> list[Placed]:
     mvus = {f"{name}_mvu": mvu for name, _, _, mvu in mvu_cases()}
     named = {**mvus, **CONVERTER_CASES, **FORK_CASES}
-    return [Placed(tile, name) for name, tile in named.items()]
+    return [Placed(tile_for(stage), name) for name, stage in named.items()]
 
 
 def test_tiles_lint_clean(tmp_path):

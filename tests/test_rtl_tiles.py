@@ -6,17 +6,30 @@ parameterisations side by side (bnn_hls.backends.rtl.axis_sim.harness_verilog)."
 from __future__ import annotations
 
 import numpy as np
-from tile_checks import assert_lint_clean, assert_read_by_yosys, run_harness
+from tile_checks import (
+    assert_lint_clean,
+    assert_read_by_yosys,
+    run_harness,
+    tensor_beats,
+    timing_of,
+)
 
 from bnn_hls.backends.golden import ops
-from bnn_hls.backends.rtl.axis_sim import (
-    Placed,
-)
-from bnn_hls.backends.rtl.pointwise import AffineParams, BinariseParams, ShortcutParams
-from bnn_hls.backends.rtl.pool import GlobalSumParams, PoolKind, PoolParams
-from bnn_hls.backends.rtl.swg import SwgParams
-from bnn_hls.backends.rtl.tiles import Interval, StreamFifoParams, pack_lanes, tensor_beats
+from bnn_hls.backends.rtl.axis_sim import Placed
+from bnn_hls.backends.rtl.network import tile_for
 from bnn_hls.compiler.formats import Fixed, saturate
+from bnn_hls.hw.intervals import Interval
+from bnn_hls.hw.layout import StreamLayout, pack_lanes
+from bnn_hls.hw.stages import (
+    AffineStage,
+    BinariseStage,
+    FifoStage,
+    GlobalSumStage,
+    PoolKind,
+    PoolStage,
+    ShortcutStage,
+    WindowStage,
+)
 
 IMAGES = 3  # back to back in every stream
 
@@ -40,10 +53,20 @@ def pad_channels(x: np.ndarray, lanes: int) -> np.ndarray:
     return np.pad(x, padding)
 
 
+def timing(cases: list[tuple[Placed, dict]], pixels: int | None = None) -> dict:
+    """Full-rate cycle windows of IMAGES images for every case: ``pixels`` input pixels per
+    image, or the stage's own image size."""
+    def image_pixels(stage) -> int:
+        return stage.pixels if isinstance(stage, GlobalSumStage) else stage.shape.in_pixels
+
+    return timing_of([(item, pixels or image_pixels(item.tile.stage), IMAGES)
+                      for item, _ in cases])
+
+
 # --- sliding-window generator -------------------------------------------------------------
 
 
-def swg_window_beats(x: np.ndarray, p: SwgParams) -> list[tuple[int, bool]]:
+def swg_window_beats(x: np.ndarray, p: WindowStage) -> list[tuple[int, bool]]:
     """Expected SWG output: element (kh*k + kw)*C + c, zero and invalid on padding taps."""
     n, c, h, w = x.shape
     k, s, pad = p.kernel, p.stride, p.pad
@@ -52,8 +75,8 @@ def swg_window_beats(x: np.ndarray, p: SwgParams) -> list[tuple[int, bool]]:
     padded[:, :, pad:pad + h, pad:pad + w] = x
     beats = []
     for image in padded:
-        for oh in range(p.out_height):
-            for ow in range(p.out_width):
+        for oh in range(p.shape.out_height):
+            for ow in range(p.shape.out_width):
                 taps = image[:, oh * s:oh * s + k, ow * s:ow * s + k]  # [c, kh, kw]
                 data = (taps.transpose(1, 2, 0).reshape(k * k, c) * valid[:, oh, ow, None])
                 data, tap_valid = data.reshape(-1), np.repeat(valid[:, oh, ow], c)
@@ -67,14 +90,14 @@ def swg_window_beats(x: np.ndarray, p: SwgParams) -> list[tuple[int, bool]]:
 
 
 SWG_CASES = {
-    "c5_7x6_s1": SwgParams(channels=5, height=7, width=6, kernel=3, stride=1, pad=1, simd=15),
-    "c8_8x8_s2": SwgParams(channels=8, height=8, width=8, kernel=3, stride=2, pad=1, simd=16),
-    "c3_5x5_s2": SwgParams(channels=3, height=5, width=5, kernel=3, stride=2, pad=1, simd=27),
-    "c5_simd7": SwgParams(channels=5, height=7, width=6, kernel=3, stride=1, pad=1, simd=7),
-    "c4_k1": SwgParams(channels=4, height=3, width=5, kernel=1, stride=1, pad=0, simd=3),
-    "c2_k1_s2": SwgParams(channels=2, height=5, width=4, kernel=1, stride=2, pad=0, simd=2),
+    "c5_7x6_s1": WindowStage(channels=5, height=7, width=6, kernel=3, stride=1, pad=1, simd=15),
+    "c8_8x8_s2": WindowStage(channels=8, height=8, width=8, kernel=3, stride=2, pad=1, simd=16),
+    "c3_5x5_s2": WindowStage(channels=3, height=5, width=5, kernel=3, stride=2, pad=1, simd=27),
+    "c5_simd7": WindowStage(channels=5, height=7, width=6, kernel=3, stride=1, pad=1, simd=7),
+    "c4_k1": WindowStage(channels=4, height=3, width=5, kernel=1, stride=1, pad=0, simd=3),
+    "c2_k1_s2": WindowStage(channels=2, height=5, width=4, kernel=1, stride=2, pad=0, simd=2),
     # multi-bit elements, as for the real-valued stem convolution
-    "int8_stem": SwgParams(channels=3, height=6, width=5, kernel=3, stride=1, pad=1, simd=5,
+    "int8_stem": WindowStage(channels=3, height=6, width=5, kernel=3, stride=1, pad=1, simd=5,
                            elem_width=8),
 }
 
@@ -90,8 +113,8 @@ def test_swg(tmp_path):
             x = extreme_ints(rng, (IMAGES, p.channels, p.height, p.width), p.elem_width)
         beats = {"s_axis": tensor_beats(x, p.channels, p.elem_width),
                  "m_axis": swg_window_beats(x, p)}
-        cases.append((Placed(p, name), beats))
-    run_harness(tmp_path, "test_swg", cases)
+        cases.append((Placed(tile_for(p), name), beats))
+    run_harness(tmp_path, "test_swg", cases, timing(cases))
 
 
 # --- affine, binarise ---------------------------------------------------------------------
@@ -103,16 +126,19 @@ def affine_cases(rng):
         mult[0] = -(1 << (mult_bits - 1))  # negative multipliers, the extreme one included
         return mult, extreme_ints(rng, channels, bias_bits)
 
-    yield "sat", AffineParams(10, 4, 8, *coefficients(10, 10, 14), shift=6,
-                              out_format=Fixed(3, 4))
-    yield "exact_s0", AffineParams(3, 3, 6, *coefficients(3, 4, 5), shift=0)
-    yield "sign", AffineParams(5, 2, 9, *coefficients(5, 6, 8), shift=3, binarise=True)
+    yield "sat", AffineStage(10, 4, 8, *coefficients(10, 10, 14), shift=6,
+                             out_format=Fixed(3, 4))
+    yield "exact_s0", AffineStage(3, 3, 6, *coefficients(3, 4, 5), shift=0)
     # a popcount accumulator of a 576-bit window: 11 bits, values in [-576, 576]
-    yield "acc", AffineParams(7, 7, 11, *coefficients(7, 8, 18), shift=12,
-                              out_format=Fixed(2, 5), in_range=Interval(-576, 576))
+    yield "acc", AffineStage(7, 7, 11, *coefficients(7, 8, 18), shift=12,
+                             out_format=Fixed(2, 5), in_range=Interval(-576, 576))
+    # raw unsigned pixels, as the input unit takes them
+    yield "pixels", AffineStage(3, 3, 8, [256, 256, 256], [-100, 0, 7000], shift=0,
+                                out_format=Fixed(8, 0), in_signed=False,
+                                in_range=Interval(0, 255))
 
 
-BINARISE_CASES = {"bin_folds": BinariseParams(10, 4, 8), "bin_one": BinariseParams(8, 8, 5)}
+BINARISE_CASES = {"bin_folds": BinariseStage(10, 4, 8), "bin_one": BinariseStage(8, 8, 5)}
 
 
 def test_affine_and_binarise(tmp_path):
@@ -123,19 +149,17 @@ def test_affine_and_binarise(tmp_path):
                          p.in_range.hi)
         mult, bias = pad_channels(np.array([p.mult, p.bias]), p.lanes)
         y = ops.affine(pad_channels(x, p.lanes), mult, bias, p.shift)
-        if p.binarise:
-            y = ops.sign_bits(y)
-        elif p.out_format is not None:
+        if p.out_format is not None:
             y = saturate(y, p.out_format)
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
-        cases.append((Placed(p, name), beats))
+        cases.append((Placed(tile_for(p), name), beats))
     for name, p in BINARISE_CASES.items():
         x = extreme_ints(rng, (IMAGES, p.channels, 4, 5), p.in_width)
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(ops.sign_bits(x), p.channels, 1)}
-        cases.append((Placed(p, name), beats))
-    run_harness(tmp_path, "test_affine", cases)
+        cases.append((Placed(tile_for(p), name), beats))
+    run_harness(tmp_path, "test_affine", cases, timing(cases, pixels=20))
 
 
 # --- shortcut adder, stream FIFO ----------------------------------------------------------
@@ -143,16 +167,18 @@ def test_affine_and_binarise(tmp_path):
 
 SHORTCUT_CASES = {
     # conv drops a fraction bit (rounding), skip gains one; saturates
-    "mixed": ShortcutParams(10, 4, Fixed(3, 6), Fixed(2, 4), Fixed(3, 5), skip_depth=16),
-    "same": ShortcutParams(6, 6, Fixed(3, 4), Fixed(3, 4), Fixed(3, 4), skip_depth=3),
-    "wide_out": ShortcutParams(3, 2, Fixed(2, 3), Fixed(1, 5), Fixed(4, 4), skip_depth=2),
+    "mixed": ShortcutStage(10, 4, Fixed(3, 6), Fixed(2, 4), Fixed(3, 5)),
+    "same": ShortcutStage(6, 6, Fixed(3, 4), Fixed(3, 4), Fixed(3, 4)),
+    "wide_out": ShortcutStage(3, 2, Fixed(2, 3), Fixed(1, 5), Fixed(4, 4)),
+    # operand ranges narrower than their formats (as the IR proves them)
+    "ranged": ShortcutStage(5, 5, Fixed(6, 4), Fixed(4, 6), Fixed(3, 5),
+                            conv_range=Interval(-300, 200), skip_range=Interval(-50, 1000)),
 }
 
 
 FIFO_CASES = {
-    "fifo5": StreamFifoParams(12, 5),
-    "fifo2": StreamFifoParams(7, 2),
-    "fifo_nolast": StreamFifoParams(9, 4, last=False),
+    "fifo5": FifoStage(StreamLayout(1, 1, 12, True), 5),
+    "fifo2": FifoStage(StreamLayout(1, 1, 7, True), 2),
 }
 
 
@@ -160,34 +186,42 @@ def test_shortcut_and_fifo(tmp_path):
     rng = np.random.default_rng(2)
     cases = []
     for name, p in SHORTCUT_CASES.items():
-        conv = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.conv_format.width)
-        skip = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.skip_format.width)
+        conv = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.conv_width, p.conv_range.lo,
+                            p.conv_range.hi)
+        skip = extreme_ints(rng, (IMAGES, p.channels, 3, 5), p.skip_width, p.skip_range.lo,
+                            p.skip_range.hi)
         out = ops.add_saturate(conv, p.conv_format.frac_bits, skip, p.skip_format.frac_bits,
                                p.out_format)
         beats = {"s_conv_axis": tensor_beats(conv, p.lanes, p.conv_format.width),
                  "s_skip_axis": tensor_beats(skip, p.lanes, p.skip_format.width),
                  "m_axis": tensor_beats(out, p.lanes, p.out_format.width)}
-        cases.append((Placed(p, name), beats))
+        cases.append((Placed(tile_for(p), name), beats))
+    fifos = []
     for name, p in FIFO_CASES.items():
-        x = extreme_ints(rng, (IMAGES, 1, 5, 7), p.width)
-        beats = tensor_beats(x, 1, p.width)
-        cases.append((Placed(p, name), {"s_axis": beats, "m_axis": beats}))
-    run_harness(tmp_path, "test_shortcut", cases)
+        x = extreme_ints(rng, (IMAGES, 1, 5, 7), p.layout.width)
+        beats = tensor_beats(x, 1, p.layout.width)
+        fifos.append((Placed(tile_for(p), name), {"s_axis": beats, "m_axis": beats}))
+    run_harness(tmp_path, "test_shortcut", cases + fifos,
+                {**timing(cases, pixels=15), **timing(fifos, pixels=35)})
 
 
 # --- pools ----------------------------------------------------------------------------------
 
 
 POOL_CASES = {
-    "max3s2_odd": PoolParams(PoolKind.MAX, 10, 4, 8, height=7, width=9, kernel=3, stride=2, pad=1),
-    "max2s2": PoolParams(PoolKind.MAX, 3, 3, 6, height=6, width=5, kernel=2, stride=2, pad=0),
-    "max3s1": PoolParams(PoolKind.MAX, 5, 2, 5, height=5, width=4, kernel=3, stride=1, pad=1),
-    "avg_even": PoolParams.avg_pool_sum(6, 6, 8, height=6, width=8),
-    "avg_odd": PoolParams.avg_pool_sum(10, 4, 8, height=7, width=9),
+    "max3s2_odd": PoolStage(PoolKind.MAX, 10, 4, 8, height=7, width=9, kernel=3, stride=2, pad=1),
+    "max2s2": PoolStage(PoolKind.MAX, 3, 3, 6, height=6, width=5, kernel=2, stride=2, pad=0),
+    "max3s1": PoolStage(PoolKind.MAX, 5, 2, 5, height=5, width=4, kernel=3, stride=1, pad=1),
+    "avg_even": PoolStage.avg_pool_sum(6, 6, 8, height=6, width=8),
+    "avg_odd": PoolStage.avg_pool_sum(10, 4, 8, height=7, width=9),
+    # a sum over values narrower than their stream: the sum is sized from the range
+    "avg_ranged": PoolStage.avg_pool_sum(3, 3, 12, height=4, width=4,
+                                         in_range=Interval(-20, 300)),
 }
 GLOBAL_CASES = {
-    "gsum": GlobalSumParams(10, 4, 8, height=3, width=5),
-    "gsum_1px": GlobalSumParams(4, 4, 6, height=1, width=1),
+    "gsum": GlobalSumStage(10, 4, 8, height=3, width=5),
+    "gsum_1px": GlobalSumStage(4, 4, 6, height=1, width=1),
+    "gsum_ranged": GlobalSumStage(4, 2, 16, height=2, width=3, in_range=Interval(0, 700)),
 }
 
 
@@ -195,9 +229,10 @@ def test_pools(tmp_path):
     rng = np.random.default_rng(3)
     cases = []
     for name, p in {**POOL_CASES, **GLOBAL_CASES}.items():
-        x = extreme_ints(rng, (IMAGES, p.channels, p.height, p.width), p.in_width)
-        x[0, :, :2] = Interval.of_width(p.in_width).lo  # windows of nothing but the minimum
-        if isinstance(p, GlobalSumParams):
+        x = extreme_ints(rng, (IMAGES, p.channels, p.height, p.width), p.in_width,
+                         p.in_range.lo, p.in_range.hi)
+        x[0, :, :2] = p.in_range.lo  # windows of nothing but the minimum
+        if isinstance(p, GlobalSumStage):
             y = ops.global_sum(pad_channels(x, p.lanes))[:, :, None, None]
         elif p.is_max:
             y = ops.max_pool(pad_channels(x, p.lanes), p.kernel, p.stride, p.pad)
@@ -205,8 +240,8 @@ def test_pools(tmp_path):
             y = ops.avg_pool_sum(pad_channels(x, p.lanes))
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
-        cases.append((Placed(p, name), beats))
-    run_harness(tmp_path, "test_pool", cases)
+        cases.append((Placed(tile_for(p), name), beats))
+    run_harness(tmp_path, "test_pool", cases, timing(cases))
 
 
 # --- every tile above: lint-clean, and Yosys reads it ---------------------------------------
@@ -215,7 +250,7 @@ def test_pools(tmp_path):
 def all_tiles() -> list[Placed]:
     named = {**SWG_CASES, **dict(affine_cases(np.random.default_rng(1))), **BINARISE_CASES,
              **SHORTCUT_CASES, **FIFO_CASES, **POOL_CASES, **GLOBAL_CASES}
-    return [Placed(tile, name) for name, tile in named.items()]
+    return [Placed(tile_for(stage), name) for name, stage in named.items()]
 
 
 def test_tiles_lint_clean(tmp_path):

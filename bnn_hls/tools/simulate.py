@@ -80,7 +80,6 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     back-to-back groups with a reset before each) and compare with the golden model."""
     rtl_dir = Path(rtl_dir).resolve()  # the simulator runs there: every path must be absolute
     manifest = json.loads((rtl_dir / "manifest.json").read_text())
-    folding = json.loads((rtl_dir / "folding.json").read_text())
     logits, trace = GoldenModel(graph).run(pixels, trace=True)
     groups = np.array_split(np.arange(len(pixels)), frame_groups)
     out_folds = -(-logits.shape[1] // manifest["out_lanes"])
@@ -88,7 +87,7 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
                                 signed=False)
     plan = {
         "seed": seed, "stall_in": stall_in, "stall_out": stall_out,
-        "max_cycles": 200_000 + 50 * folding["ideal_cycles_per_image"] * len(pixels),
+        "max_cycles": 200_000 + 50 * manifest["ideal_cycles_per_image"] * len(pixels),
         "probes": manifest["probes"],
         "frame_groups": [{"beats": [[f"{d:x}", int(last)] for d, last in
                                     input_layout.pack(pixels[g])],
@@ -108,10 +107,10 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
         raise BnnHlsError(f"{rtl_dir}: the simulation ended without results; see "
                           f"{rtl_dir / 'sim_build'}")
     results = json.loads(results_path.read_text())
-    return _report(graph, manifest, folding, logits, trace, results, len(groups))
+    return _report(graph, manifest, logits, trace, results, len(groups))
 
 
-def _report(graph, manifest, folding, logits, trace, results, frame_groups) -> SimulationReport:
+def _report(graph, manifest, logits, trace, results, frame_groups) -> SimulationReport:
     out_lanes, out_width = manifest["out_lanes"], manifest["out_width"]
     output_layout = StreamLayout(logits.shape[1], out_lanes, out_width, signed=True)
     got = output_layout.unpack(_words(results["output"]), logits.shape)
@@ -125,4 +124,4 @@ def _report(graph, manifest, folding, logits, trace, results, frame_groups) -> S
     if frame_groups == 1 and len(ends) >= 3:
         steady = (ends[-1] - ends[1]) / (len(ends) - 2)  # skip the first image's fill
     return SimulationReport(len(logits), exact, divergence, latency, steady,
-                            folding["ideal_cycles_per_image"])
+                            manifest["ideal_cycles_per_image"])

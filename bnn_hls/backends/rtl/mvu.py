@@ -11,6 +11,7 @@ find them next to the sources or among a project's files).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.popcount import PopcountParams
@@ -22,10 +23,12 @@ from bnn_hls.hw.stages import XnorMvuStage
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
+    ``memory_dir``: where the ROM files are named (default: beside the sources, bare names).
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
     popcount_stages: int = 0
+    memory_dir: str = ""
 
     prefix: ClassVar[str] = "mvu"
 
@@ -40,7 +43,8 @@ class XnorMvuTile(Tile):
         return self.popcount_stages + 2
 
     def memory_file(self, instance: str, pe: int) -> str:
-        return f"{self.module_name(instance)}_pe{pe}.mem"
+        name = f"{self.module_name(instance)}_pe{pe}.mem"
+        return str(Path(self.memory_dir) / name) if self.memory_dir else name
 
     def memory_files(self, instance: str) -> dict[str, str]:
         """One ``$readmemh`` file per PE, one ROM word per line."""

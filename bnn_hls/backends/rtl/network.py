@@ -127,7 +127,7 @@ class RtlDesign:
             path = directory / f"{self.module(instance)}.sv"
             path.write_text(tile.render(instance))
             sources.append(path)
-            for name, text in tile.memory_files(instance).items():
+            for name, text in tile.memory_files(instance).items():  # bare names
                 (directory / name).write_text(text)
                 memories.append(name)
         top = directory / f"{self.plan.name}.sv"
