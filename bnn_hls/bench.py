@@ -5,6 +5,7 @@
   same model in the same run, as a ratio (target: golden no slower than 3x float);
 - measured steady-state cycles per image of the digits design in Verilator vs the ideal
   (max over layers of MACs / (PE*SIMD)), as a ratio (target: at least 0.9);
+- the skip FIFO bits of Bi-Real-18 at 224x224 (RTL plan) beside the geometric minimum;
 - LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut).
 """
 
@@ -38,6 +39,7 @@ def bench_compiler() -> None:
     compiled = compile_model(network)
     compile_seconds = time.perf_counter() - started
     print(f"compile Bi-Real-18: {compile_seconds:.2f} s (target < 10 s)")
+    bench_skip_fifos(compiled.graph)
 
     pixels = np.random.default_rng(0).integers(0, 256, (1, 3, 224, 224), dtype=np.uint8)
     golden = GoldenModel(compiled.graph)
@@ -48,6 +50,25 @@ def bench_compiler() -> None:
     print(f"Bi-Real-18 224x224, 1 image: golden {golden_seconds * 1e3:.0f} ms, "
           f"PyTorch float {float_seconds * 1e3:.0f} ms, "
           f"ratio golden/float {golden_seconds / float_seconds:.2f} (target <= 3)")
+
+
+def bench_skip_fifos(graph, target_cycles: int = 200_000) -> None:
+    """Skip FIFO bits of the plan against the geometric need alone (no slack), Bi-Real-18."""
+    from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+    from bnn_hls.compiler import ir
+    from bnn_hls.hw.folding import auto_folding
+    from bnn_hls.hw.plan import build_plan
+    from bnn_hls.hw.skip import geometric_need_pixels
+
+    plan = build_plan(graph, auto_folding(graph, target_cycles, RTL_CYCLES), RTL_CYCLES)
+    skips = [c for c in plan.channels if c.depth]
+    planned = sum(c.depth * c.layout.beat_width for c in skips)
+    adds = {a.name: a for a in graph.nodes_of(ir.Add)}
+    minimum = sum(geometric_need_pixels(graph, adds[plan.stages[c.sink.stage].layer])
+                  * c.layout.beats_per_pixel * c.layout.beat_width for c in skips)
+    print(f"Bi-Real-18 224x224 skip FIFOs ({len(skips)}, RTL plan at {target_cycles} "
+          f"cycles/image): {planned / 1e6:.3f} Mbit, geometric minimum {minimum / 1e6:.3f} "
+          f"Mbit, ratio {planned / minimum:.2f}")
 
 
 def bench_rtl_throughput(target_cycles: int = 2048) -> None:
