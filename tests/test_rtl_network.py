@@ -11,9 +11,9 @@ from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
 from bnn_hls.errors import BnnHlsError
-from bnn_hls.model import ArchConfig, BiRealNet
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.verify import first_divergence
+from bnn_hls.model import ArchConfig, BiRealNet
 from bnn_hls.tools.simulate import generate_rtl, simulate
 from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint

@@ -113,6 +113,14 @@ class DataflowPlan:
         return max(self.expected_cycles.values())
 
 
+def check_link(carried: StreamLayout, taken: StreamLayout, where: str) -> None:
+    """A channel joins only equal layouts: channels, lanes, element width, signedness and
+    valid bits, not just the same number of tdata bits."""
+    if carried != taken:
+        raise ValueError(f"{where}: the stream carries {carried.describe()} but the port "
+                         f"takes {taken.describe()}")
+
+
 def instance_name(layer: str, role: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", f"{layer}_{role}")
 
@@ -161,11 +169,8 @@ class _Builder:
         return _Stream(Endpoint(name, out.name), out.layout, output_pixels(stage, pixels))
 
     def link(self, source: _Stream, sink: Endpoint, depth: int = 0) -> None:
-        want = self.plan.port(sink).layout
-        if want != source.layout:
-            raise ValueError(f"{source.source.stage}.{source.source.port} carries "
-                             f"{source.layout.describe()} but {sink.stage}.{sink.port} takes "
-                             f"{want.describe()}")
+        check_link(source.layout, self.plan.port(sink).layout,
+                   f"{source.source.stage}.{source.source.port} -> {sink.stage}.{sink.port}")
         self.plan.channels.append(Channel(source.source, sink, source.layout, depth))
 
     def read(self, tensor: str) -> _Stream:
