@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import ceil_div
@@ -40,7 +41,7 @@ class XnorMvuTile(Tile):
     def latency(self) -> int:
         """Clock edges from the one taking a pixel's last input beat to the one making its
         (first neuron fold's) output valid: operands, popcount stages, accumulate, output."""
-        return self.popcount_stages + 2
+        return XNOR_MVU_LATENCY + self.popcount_stages
 
     def memory_file(self, instance: str, pe: int) -> str:
         name = f"{self.module_name(instance)}_pe{pe}.mem"
