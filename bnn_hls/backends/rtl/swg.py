@@ -14,7 +14,7 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
-from bnn_hls.model.config import conv_out_size
+from bnn_hls.geometry import conv_out_size
 
 
 @dataclass(frozen=True)
