@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bnn_hls.compiler.formats import Format
+from bnn_hls.errors import BnnHlsError
 
 
 def window_matrix(weights: np.ndarray) -> np.ndarray:
@@ -163,6 +164,16 @@ class Affine(Node):
     shift: int = 0
     saturate: bool = False
     product_interval: tuple[int, int] | None = None  # of mult*x + bias, worst case
+
+
+INTEGER_NODES = (InputQuant, Conv, Affine, MaxPool, Sign, BinaryConv, AvgPool2Sum, Add,
+                 GlobalSum, Linear)  # every node type of a fully lowered graph
+
+
+def unsupported_node(node: Node, stage: str) -> BnnHlsError:
+    """The one error of a stage meeting a node type it has no rule for."""
+    return BnnHlsError(f"layer '{node.name}': {stage} does not support "
+                       f"{type(node).__name__} nodes")
 
 
 @dataclass
