@@ -19,6 +19,7 @@ TORCH_FREE_MODULES = (
     "bnn_hls.compiler.passes.lower",
     "bnn_hls.compiler.passes.pack",
     "bnn_hls.compiler.passes.quantize",
+    "bnn_hls.compiler.serialize",
     "bnn_hls.backends.golden",
     "bnn_hls.backends.golden.model",
     "bnn_hls.backends.golden.ops",

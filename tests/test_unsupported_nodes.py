@@ -17,6 +17,7 @@ from bnn_hls.compiler.cost import layer_costs
 from bnn_hls.compiler.passes.choose_formats import choose_formats
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
+from bnn_hls.compiler.serialize import save_graph
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import birealnet, save_checkpoint
 
@@ -69,6 +70,13 @@ def test_cost_report_names_unsupported_layer(tiny_compiled):
     with pytest.raises(BnnHlsError) as error:
         layer_costs(graph, CONFIG.real_weight_bits, CONFIG.multiplier_bits)
     assert str(error.value) == expected_error("the cost report")
+
+
+def test_serialisation_names_unsupported_layer(tiny_compiled, tmp_path):
+    graph = append_mystery(copy.deepcopy(tiny_compiled.graph))
+    with pytest.raises(BnnHlsError) as error:
+        save_graph(graph, tmp_path)
+    assert str(error.value) == expected_error("IR serialisation")
 
 
 def test_cli_prints_one_line(tmp_path, capsys, monkeypatch):
