@@ -1,4 +1,5 @@
-"""Layering: the IR, the passes and the golden model import without torch."""
+"""Layering: the IR, the passes and the golden model import without torch; the compiler
+imports no backend."""
 
 from __future__ import annotations
 
@@ -37,15 +38,36 @@ for name in sys.argv[1:]:
         print(f"{name}: {exc}")
 """
 
+# Imports the modules, then prints every backend module that came with them.
+_BACKENDS_LOADED = """
+import importlib, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+for name in sorted(sys.modules):
+    if name.startswith("bnn_hls.backends"):
+        print(name)
+"""
 
-def import_without_torch(modules) -> list[str]:
-    result = subprocess.run([sys.executable, "-c", _IMPORT_WITHOUT_TORCH, *modules],
+
+def run_python(script: str, modules) -> list[str]:
+    result = subprocess.run([sys.executable, "-c", script, *modules],
                             capture_output=True, text=True, check=True)
     return result.stdout.splitlines()
 
 
+def import_without_torch(modules) -> list[str]:
+    return run_python(_IMPORT_WITHOUT_TORCH, modules)
+
+
 def test_modules_import_without_torch():
     assert import_without_torch(TORCH_FREE_MODULES) == []
+
+
+def test_compiler_imports_no_backend():
+    compiler = [name for name in TORCH_FREE_MODULES if name.startswith("bnn_hls.compiler")]
+    assert run_python(_BACKENDS_LOADED, compiler) == []
+    assert run_python(_BACKENDS_LOADED, ["bnn_hls.backends.golden.ops"]) == \
+        ["bnn_hls.backends", "bnn_hls.backends.golden", "bnn_hls.backends.golden.ops"]
 
 
 def test_blocking_torch_is_detected():
