@@ -59,7 +59,7 @@ def layer_costs(graph: ir.Graph, real_weight_bits: int, multiplier_bits: int) ->
             costs.append(LayerCost(node.name, "input", 0, 0, 0, 0,
                                    len(node.offset) * _bits(node.offset)))
         elif not isinstance(node, _UNCOUNTED):
-            raise ir.unsupported_node(node, "the cost report")
+            raise ir.unsupported(node, "the cost report")
     return costs
 
 

@@ -170,12 +170,6 @@ INTEGER_NODES = (InputQuant, Conv, Affine, MaxPool, Sign, BinaryConv, AvgPool2Su
                  GlobalSum, Linear)  # every node type of a fully lowered graph
 
 
-def unsupported_node(node: Node, stage: str) -> BnnHlsError:
-    """The one error of a stage meeting a node type it has no rule for."""
-    return BnnHlsError(f"layer '{node.name}': {stage} does not support "
-                       f"{type(node).__name__} nodes")
-
-
 @dataclass
 class Graph:
     tensors: dict[str, Tensor]
@@ -216,3 +210,9 @@ class Graph:
             lines.append(f"  {node.name:<28} {type(node).__name__:<12} "
                          f"{','.join(node.inputs):<28} -> {list(out.shape)} {fmt}{rng}")
         return "\n".join(lines)
+
+
+def unsupported(node: Node, stage: str) -> BnnHlsError:
+    """The one error for an IR node type a stage has no rule for."""
+    return BnnHlsError(f"layer '{node.name}': {stage} does not support "
+                       f"{type(node).__name__} nodes")

@@ -57,7 +57,7 @@ def _tensor_entry(tensor: ir.Tensor) -> dict:
 
 def _node_entry(node: ir.Node, arrays: dict[str, np.ndarray]) -> dict:
     if type(node) not in ir.INTEGER_NODES:
-        raise ir.unsupported_node(node, "IR serialisation")
+        raise ir.unsupported(node, "IR serialisation")
     attributes = {}
     for name in _attribute_names(type(node)):
         value = getattr(node, name)

@@ -42,7 +42,7 @@ def _run_node(graph: ir.Graph, node: ir.Node, values: dict[str, np.ndarray]) -> 
         return ops.global_sum(x)
     if isinstance(node, ir.Linear):
         return ops.linear(x, node.weight)
-    raise ir.unsupported_node(node, "the golden model")
+    raise ir.unsupported(node, "the golden model")
 
 
 def _frac(tensor: ir.Tensor) -> int:

@@ -51,7 +51,7 @@ def _output_lsb(graph: ir.Graph, node: ir.Node) -> np.ndarray:
         return lsb_in
     if isinstance(node, ir.Add):
         return np.full(out.channels, 2.0**-out.fmt.frac_bits)
-    raise ir.unsupported_node(node, "affine lowering")
+    raise ir.unsupported(node, "affine lowering")
 
 
 def _target(graph: ir.Graph, node: ir.ScaleShift, config: CompileConfig) -> tuple[int, bool]:
