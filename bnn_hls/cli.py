@@ -26,13 +26,22 @@ def _load_arch(value: str | None):
     return load_arch_config(value)
 
 
-def _digits_if_matching(arch):
+def _digits_if_matching(input_shape: tuple[int, ...], pixel_bits: int):
     """The digits split when the model takes 8x8 single-channel images of pixels up to 16."""
-    if arch.in_channels == 1 and arch.input_size == 8 and arch.input_norm.pixel_bits >= 5:
+    if input_shape == (1, 8, 8) and pixel_bits >= 5:
         from bnn_hls.data import digits_split
 
         return digits_split()
     return None
+
+
+def _test_images(graph, data, count: int) -> np.ndarray:
+    """The first digits test images, or seeded random pixels when the model is not digits."""
+    if data is not None:
+        return data.test_x[:count]
+    pixels = graph.tensors[graph.input]
+    return np.random.default_rng(0).integers(0, pixels.fmt.hi + 1, (count,) + pixels.shape,
+                                             dtype=np.uint8)
 
 
 def _compile(args):
@@ -41,7 +50,9 @@ def _compile(args):
     from bnn_hls.compiler.pipeline import compile_model
 
     network = load_network(args.checkpoint, _load_arch(args.arch))
-    data = _digits_if_matching(network.cfg)
+    cfg = network.cfg
+    data = _digits_if_matching((cfg.in_channels, cfg.input_size, cfg.input_size),
+                               cfg.input_norm.pixel_bits)
     calibration = data.train_x if data is not None else None
     started = time.perf_counter()
     compiled = compile_model(network, load_compile_config(args.config), calibration)
@@ -51,6 +62,7 @@ def _compile(args):
 def cmd_compile(args) -> None:
     from bnn_hls.backends.golden.vectors import write_vectors
     from bnn_hls.compiler.cost import format_report, layer_costs
+    from bnn_hls.compiler.serialize import IR_FILE, WEIGHTS_FILE, save_graph
     from bnn_hls.compiler.summary import numerics_summary
     from bnn_hls.tools.evaluate import measure_faithfulness
 
@@ -59,6 +71,7 @@ def cmd_compile(args) -> None:
     out.mkdir(parents=True, exist_ok=True)
     graph, config = compiled.graph, compiled.config
     (out / "ir.txt").write_text(graph.dump() + "\n")
+    save_graph(graph, out)
     (out / "numerics.txt").write_text(numerics_summary(compiled) + "\n")
     costs = format_report(graph, layer_costs(graph, config.real_weight_bits,
                                              config.multiplier_bits))
@@ -69,18 +82,14 @@ def cmd_compile(args) -> None:
     if data is not None:
         faith = measure_faithfulness(compiled, data.test_x, data.test_y)
         summary["faithfulness"] = faith.__dict__
-        write_vectors(graph, data.test_x[:args.vectors], out)
         print(f"golden vs float on the digits test set: {faith.summary()}")
-    else:
-        rng = np.random.default_rng(0)
-        shape = (args.vectors,) + graph.tensors[graph.input].shape
-        pixel_max = graph.tensors[graph.input].fmt.hi
-        write_vectors(graph, rng.integers(0, pixel_max + 1, shape, dtype=np.uint8), out)
+    write_vectors(graph, _test_images(graph, data, args.vectors), out)
     if args.rtl:
         _write_rtl(compiled, args, out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"compiled {graph.name} in {seconds:.2f} s -> {out}/ "
-          f"(ir.txt, numerics.txt, cost.txt, vectors/, summary.json{', rtl/' if args.rtl else ''})")
+          f"(ir.txt, {IR_FILE}, {WEIGHTS_FILE}, numerics.txt, cost.txt, vectors/, "
+          f"summary.json{', rtl/' if args.rtl else ''})")
 
 
 def _write_rtl(compiled, args, out: Path) -> None:
@@ -95,30 +104,17 @@ def _write_rtl(compiled, args, out: Path) -> None:
 
 
 def cmd_simulate(args) -> None:
-    from bnn_hls.compiler.config import CompileConfig
-    from bnn_hls.compiler.importer import load_network
-    from bnn_hls.compiler.pipeline import compile_model
+    from bnn_hls.compiler.serialize import load_graph
     from bnn_hls.tools.simulate import simulate
 
     out = Path(args.outdir)
-    try:
-        summary = json.loads((out / "summary.json").read_text())
-    except FileNotFoundError:
-        raise BnnHlsError(f"{out}: no summary.json; run 'bnn-hls compile --rtl' first") from None
+    graph = load_graph(out)
     if not (out / "rtl" / "manifest.json").exists():
         raise BnnHlsError(f"{out}: no rtl/; compile with --rtl first")
-    network = load_network(summary["checkpoint"], _load_arch(summary.get("arch")))
-    data = _digits_if_matching(network.cfg)
-    config = CompileConfig.from_dict(summary["config"], f"{out}/summary.json")
-    compiled = compile_model(network, config, data.train_x if data is not None else None)
-    if data is not None:
-        pixels = data.test_x[:args.images]
-    else:
-        shape = (args.images,) + compiled.graph.tensors[compiled.graph.input].shape
-        pixel_max = compiled.graph.tensors[compiled.graph.input].fmt.hi
-        pixels = np.random.default_rng(0).integers(0, pixel_max + 1, shape, dtype=np.uint8)
-    report = simulate(compiled.graph, out / "rtl", pixels, stall_in=args.stall,
-                      stall_out=args.stall, waves=args.waves)
+    pixels = graph.tensors[graph.input]
+    data = _digits_if_matching(pixels.shape, pixels.fmt.bits)
+    report = simulate(graph, out / "rtl", _test_images(graph, data, args.images),
+                      stall_in=args.stall, stall_out=args.stall, waves=args.waves)
     print(report.summary(args.clock_mhz))
     if report.exact_images != report.images:
         raise BnnHlsError(f"{out}: the hardware disagrees with the golden model")

@@ -15,6 +15,14 @@ import pytest
 import torch
 from torch import nn
 
+from bnn_hls.compiler import ir
+from bnn_hls.compiler.config import CompileConfig
+from bnn_hls.compiler.importer import import_model
+from bnn_hls.compiler.passes.choose_formats import choose_formats
+from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold_input_normalisation
+from bnn_hls.compiler.passes.intervals import analyse_intervals
+from bnn_hls.compiler.passes.lower import lower_affines
+from bnn_hls.compiler.passes.quantize import quantize_real_weights
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.model import birealnet, normalise_pixels
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
@@ -63,6 +71,26 @@ def randomise_birealnet(model, seed: int, pixel_max: int | None = None, stats_im
                 module.running_var.mul_(0.8 + 0.4 * torch.rand(c, generator=g))
                 module.momentum = 0.1
     return model.eval()
+
+
+def graph_upto(net, config: CompileConfig, last: str, calibrated=None) -> ir.Graph:
+    """Run the pipeline of compile_model on ``net`` up to and including pass ``last``."""
+    graph = import_model(net)
+    steps = [
+        ("fold_input_normalisation", lambda: fold_input_normalisation(graph,
+                                                                      config.input_frac_bits)),
+        ("fold_batchnorm", lambda: fold_batchnorm(graph)),
+        ("fold_binary_scale", lambda: fold_binary_scale(graph)),
+        ("quantize_real_weights", lambda: quantize_real_weights(graph, config.real_weight_bits)),
+        ("choose_formats", lambda: choose_formats(graph, config, calibrated)),
+        ("lower_affines", lambda: lower_affines(graph, config)),
+        ("analyse_intervals", lambda: analyse_intervals(graph)),
+    ]
+    for name, step in steps:
+        step()
+        if name == last:
+            return graph
+    raise ValueError(last)
 
 
 TINY_ARCH = ArchConfig(

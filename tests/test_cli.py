@@ -1,12 +1,15 @@
 """The command line: outputs of compile/report, and one clear line for every bad input."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
+from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.cli import main
+from bnn_hls.compiler.serialize import load_graph
 from bnn_hls.model import birealnet, save_checkpoint
 
 
@@ -36,8 +39,10 @@ def test_compile_writes_every_artifact(checkpoint, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, _ = run_cli(["compile", checkpoint, "-o", out, "--vectors", "4"], capsys)
     assert code == 0
-    for name in ("ir.txt", "numerics.txt", "cost.txt", "summary.json"):
+    for name in ("ir.txt", "ir.json", "weights.npz", "numerics.txt", "cost.txt", "summary.json"):
         assert (out / name).stat().st_size > 0
+    assert "(ir.txt, ir.json, weights.npz, numerics.txt, cost.txt, vectors/, summary.json)" \
+        in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["faithfulness"]["images"] == 450
     assert np.load(out / "vectors" / "inputs.npy").shape == (4, 1, 8, 8)
@@ -119,22 +124,38 @@ def test_unknown_arch_field(checkpoint, tmp_path, capsys):
     assert_one_line_error(code, err, "dilation")
 
 
-def test_compile_rtl_then_simulate(tmp_path, capsys):
-    shipped = "examples/digits/birealnet_digits.pt"
+def test_compile_rtl_then_simulate_without_the_checkpoint(tmp_path, capsys):
+    checkpoint = tmp_path / "digits.pt"
+    shutil.copy("examples/digits/birealnet_digits.pt", checkpoint)
     out = tmp_path / "out"
-    code, stdout, _ = run_cli(["compile", shipped, "-o", out, "--rtl", "--target-cycles",
+    code, stdout, _ = run_cli(["compile", checkpoint, "-o", out, "--rtl", "--target-cycles",
                                "512"], capsys)
     assert code == 0 and (out / "rtl" / "bnn_top.sv").is_file()
+    assert "ir.json, weights.npz" in stdout
     folding = json.loads((out / "rtl" / "folding.json").read_text())
     assert folding["ideal_cycles_per_image"] <= 512
+    checkpoint.unlink()  # simulate starts from the saved integer IR, not the checkpoint
+    written = np.load(out / "vectors" / "trace.npz")  # by compile, from the compiled graph
+    _, trace = GoldenModel(load_graph(out)).run(np.load(out / "vectors" / "inputs.npy"),
+                                                trace=True)
+    assert sorted(trace) == sorted(written.files)
+    for name, values in trace.items():
+        assert np.array_equal(values, written[name]), name
     code, stdout, err = run_cli(["simulate", out, "-n", "3", "--stall", "0.2"], capsys)
     assert code == 0, err
     assert "3/3 images bit-exact with the golden model" in stdout
 
 
-def test_simulate_without_compiled_rtl(tmp_path, capsys):
+def test_simulate_without_compile_output(tmp_path, capsys):
     code, _, err = run_cli(["simulate", tmp_path], capsys)
-    assert_one_line_error(code, err, str(tmp_path), "summary.json")
+    assert_one_line_error(code, err, f"{tmp_path}/ir.json: no such file")
+
+
+def test_simulate_without_compiled_rtl(checkpoint, tmp_path, capsys):
+    code, _, _ = run_cli(["compile", checkpoint, "-o", tmp_path, "--vectors", "1"], capsys)
+    assert code == 0
+    code, _, err = run_cli(["simulate", tmp_path], capsys)
+    assert_one_line_error(code, err, f"{tmp_path}: no rtl/")
 
 
 def test_folding_config_names_unknown_layer(checkpoint, tmp_path, capsys):

@@ -15,6 +15,7 @@ from bnn_hls.backends.golden.model import GoldenModel, IntervalViolation
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.config import CompileConfig, Rounding, load_compile_config
 from bnn_hls.compiler.importer import import_model
+from bnn_hls.compiler.passes.pack import pack_binary_weights
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import birealnet, birealnet18, builtin_config
@@ -255,8 +256,13 @@ def test_interval_violation_on_out_of_range_pixels(digits_compiled):
 
 
 def test_golden_model_refuses_float_graph(digits_net):
-    with pytest.raises(ValueError, match="integer"):
-        GoldenModel(import_model(digits_net))
+    graph = import_model(copy.deepcopy(digits_net))
+    pack_binary_weights(graph)
+    pixels = random_pixels(digits_net.cfg, 1, 0, DIGITS_PIXEL_MAX)
+    with pytest.raises(BnnHlsError) as error:
+        GoldenModel(graph).run(pixels)
+    assert str(error.value) == ("layer 'input_norm': the golden model does not support "
+                                "InputNormalize nodes")
 
 
 # ------------------------------------------------------------------------------ Bi-Real-18

@@ -11,7 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from bnn_hls.backends.golden import ops
+from bnn_hls.compiler.bits import pack_bits
 from bnn_hls.compiler.formats import Fixed, rshift_round
+from bnn_hls.geometry import conv_out_size
 from bnn_hls.model.layers import hw_sign
 
 
@@ -123,23 +125,23 @@ def test_zero_activation_binarises_to_plus_one_in_conv():
 def test_pack_bits_bit_order():
     bits = np.zeros(130, bool)
     bits[0] = True
-    packed = ops.pack_bits(bits)
+    packed = pack_bits(bits)
     assert packed.dtype == np.uint64 and packed.shape == (3,)
     assert packed.tolist() == [1, 0, 0]
     for channel, expect in [(1, [2, 0, 0]), (63, [1 << 63, 0, 0]), (64, [0, 1, 0]),
                             (65, [0, 2, 0]), (129, [0, 0, 2])]:
         one = np.zeros(130, bool)
         one[channel] = True
-        assert ops.pack_bits(one).tolist() == expect, channel
-    assert ops.pack_bits(np.array([1, 1, 0, 1], bool)).tolist() == [0b1011]
-    assert ops.pack_bits(np.ones(64, bool)).tolist() == [(1 << 64) - 1]
-    assert ops.pack_bits(np.ones(65, bool)).tolist() == [(1 << 64) - 1, 1]
+        assert pack_bits(one).tolist() == expect, channel
+    assert pack_bits(np.array([1, 1, 0, 1], bool)).tolist() == [0b1011]
+    assert pack_bits(np.ones(64, bool)).tolist() == [(1 << 64) - 1]
+    assert pack_bits(np.ones(65, bool)).tolist() == [(1 << 64) - 1, 1]
 
 
 def test_pack_bits_along_axis():
     rng = np.random.default_rng(3)
     bits = rng.random((2, 70, 3, 4)) < 0.5  # [N, C, H, W]
-    packed = ops.pack_bits(bits, axis=1)
+    packed = pack_bits(bits, axis=1)
     assert packed.shape == (2, 3, 4, 2)
     for n, h, w in [(0, 0, 0), (1, 2, 3), (0, 1, 2)]:
         want = [sum(int(bits[n, c, h, w]) << (c - 64 * word)
@@ -281,7 +283,7 @@ def _exact_conv(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> np.ndarr
     xo = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), object)
     xo[:, :, pad:pad + h, pad:pad + wd] = x.astype(object)
     wo = w.astype(object)
-    oh, ow = ops.conv_out_size(h, k, stride, pad), ops.conv_out_size(wd, k, stride, pad)
+    oh, ow = conv_out_size(h, k, stride, pad), conv_out_size(wd, k, stride, pad)
     out = np.zeros((n, o, oh, ow), object)
     for i in range(oh):
         for j in range(ow):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import DIGITS_PIXEL_MAX, random_pixels, randomise_birealnet
+from conftest import DIGITS_PIXEL_MAX, graph_upto, random_pixels, randomise_birealnet
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.golden.model import GoldenModel
@@ -18,37 +18,17 @@ from bnn_hls.compiler import ir
 from bnn_hls.compiler.config import CompileConfig, Rounding
 from bnn_hls.compiler.formats import Fixed, Integer
 from bnn_hls.compiler.importer import import_model
-from bnn_hls.compiler.passes.choose_formats import choose_formats, int_bits_for, residual_tensors
+from bnn_hls.compiler.passes.choose_formats import int_bits_for, residual_tensors
 from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold_input_normalisation
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.passes.pack import pack_binary_weights
-from bnn_hls.compiler.passes.quantize import quantize_real_weights, quantize_symmetric
+from bnn_hls.compiler.passes.quantize import quantize_symmetric
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import birealnet
 from bnn_hls.model.layers import HardBinaryConv
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _graph_upto(net, config: CompileConfig, last: str, calibrated=None) -> ir.Graph:
-    """Run the pipeline of compile_model on ``net`` up to and including pass ``last``."""
-    graph = import_model(net)
-    steps = [
-        ("fold_input_normalisation", lambda: fold_input_normalisation(graph,
-                                                                      config.input_frac_bits)),
-        ("fold_batchnorm", lambda: fold_batchnorm(graph)),
-        ("fold_binary_scale", lambda: fold_binary_scale(graph)),
-        ("quantize_real_weights", lambda: quantize_real_weights(graph, config.real_weight_bits)),
-        ("choose_formats", lambda: choose_formats(graph, config, calibrated)),
-        ("lower_affines", lambda: lower_affines(graph, config)),
-        ("analyse_intervals", lambda: analyse_intervals(graph)),
-    ]
-    for name, step in steps:
-        step()
-        if name == last:
-            return graph
-    raise ValueError(last)
 
 
 def _extreme_pixels(cfg) -> np.ndarray:
@@ -234,7 +214,7 @@ def test_quantize_symmetric_bounds(bits, shape):
 
 
 def test_quantize_real_weights_moves_fc_bias_into_scaleshift(digits_net):
-    graph = _graph_upto(digits_net, CompileConfig(real_weight_bits=6), "quantize_real_weights")
+    graph = graph_upto(digits_net, CompileConfig(real_weight_bits=6), "quantize_real_weights")
     fc = graph.node("fc")
     assert fc.bias is None and fc.output == "fc.acc"
     bias = graph.node("fc.bias")
@@ -252,7 +232,7 @@ def _residual_fmts(graph):
 
 @pytest.mark.parametrize("bits", [13, 16, 24])
 def test_choose_formats_total_width(digits_net, bits):
-    graph = _graph_upto(digits_net, CompileConfig(shortcut_bits=bits), "choose_formats")
+    graph = graph_upto(digits_net, CompileConfig(shortcut_bits=bits), "choose_formats")
     fmts = _residual_fmts(graph)
     assert set(fmts) == {"maxpool", "layer1.0.add", "layer1.1.add", "layer2.0.add",
                          "layer2.1.add"}
@@ -260,7 +240,7 @@ def test_choose_formats_total_width(digits_net, bits):
         assert isinstance(fmt, Fixed) and fmt.width == bits, name
     assert graph.tensors["bn1"].fmt == fmts["maxpool"]  # the stem affine writes that format
     # Integer bits come from the worst case, independent of the total width.
-    reference = _residual_fmts(_graph_upto(digits_net, CompileConfig(shortcut_bits=16),
+    reference = _residual_fmts(graph_upto(digits_net, CompileConfig(shortcut_bits=16),
                                            "choose_formats"))
     assert {n: f.int_bits for n, f in fmts.items()} == \
         {n: f.int_bits for n, f in reference.items()}
@@ -307,10 +287,10 @@ def test_choose_formats_int_bits_override(digits_net, fresh_compile):
 
 def test_choose_formats_calibration_takes_the_smaller_need(digits_net):
     config = CompileConfig(calibration_headroom=2.0)
-    worst = _residual_fmts(_graph_upto(digits_net, config, "choose_formats"))
+    worst = _residual_fmts(graph_upto(digits_net, config, "choose_formats"))
     assert min(f.int_bits for f in worst.values()) >= 3
     calibrated = {"maxpool": 0.3, "layer1.0.add": 3.0, "layer2.1.add": 1e6}
-    fmts = _residual_fmts(_graph_upto(digits_net, config, "choose_formats", calibrated))
+    fmts = _residual_fmts(graph_upto(digits_net, config, "choose_formats", calibrated))
     assert fmts["maxpool"] == Fixed(0, 15)  # 0.3 * 2 < 1
     assert fmts["layer1.0.add"] == Fixed(3, 12)  # 3 * 2 = 6 < 8
     # Downstream worst cases shrink: a calibrated tensor saturates, so its range is clipped.
@@ -319,7 +299,7 @@ def test_choose_formats_calibration_takes_the_smaller_need(digits_net):
     assert fmts["layer2.0.add"].int_bits < worst["layer2.0.add"].int_bits
     # A calibrated need above the worst case changes nothing.
     del calibrated["layer2.1.add"]
-    assert _residual_fmts(_graph_upto(digits_net, config, "choose_formats", calibrated)) == fmts
+    assert _residual_fmts(graph_upto(digits_net, config, "choose_formats", calibrated)) == fmts
 
 
 def test_compile_with_calibration_pixels(digits_net, digits_compiled, fresh_compile):
@@ -347,13 +327,13 @@ def test_compile_with_calibration_pixels(digits_net, digits_compiled, fresh_comp
 
 def test_choose_formats_rejects_too_narrow_shortcut(digits_net):
     with pytest.raises(BnnHlsError, match=r"maxpool.*shortcut_bits"):
-        _graph_upto(digits_net, CompileConfig(shortcut_bits=4, shortcut_int_bits=4),
+        graph_upto(digits_net, CompileConfig(shortcut_bits=4, shortcut_int_bits=4),
                     "choose_formats")
-    worst = _residual_fmts(_graph_upto(digits_net, CompileConfig(), "choose_formats"))
+    worst = _residual_fmts(graph_upto(digits_net, CompileConfig(), "choose_formats"))
     need = max(f.int_bits for f in worst.values())
     with pytest.raises(BnnHlsError, match="shortcut_bits"):
-        _graph_upto(digits_net, CompileConfig(shortcut_bits=need), "choose_formats")
-    _graph_upto(digits_net, CompileConfig(shortcut_bits=need + 1), "choose_formats")
+        graph_upto(digits_net, CompileConfig(shortcut_bits=need), "choose_formats")
+    graph_upto(digits_net, CompileConfig(shortcut_bits=need + 1), "choose_formats")
 
 
 @pytest.mark.parametrize("magnitude", [0.25, 0.999, 1.0, 1.5, 2.0, 3.99, 4.0, 4.01, 1000.0,
@@ -384,7 +364,7 @@ def _expected_lsb_in(graph: ir.Graph, affine: ir.Affine) -> np.ndarray:
 
 
 def _lowered_with_scaleshifts(net, config):
-    graph = _graph_upto(net, config, "choose_formats")
+    graph = graph_upto(net, config, "choose_formats")
     real = {n.name: (n.gain.copy(), n.offset.copy()) for n in graph.nodes_of(ir.ScaleShift)}
     lower_affines(graph, config)
     analyse_intervals(graph)
@@ -553,7 +533,7 @@ def test_interval_equals_accumulator_bound_formula(digits_compiled):
 
 
 def test_analyse_intervals_refuses_more_than_62_bits(digits_net):
-    graph = _graph_upto(digits_net, CompileConfig(), "lower_affines")
+    graph = graph_upto(digits_net, CompileConfig(), "lower_affines")
     affine = graph.node("layer1.0.bn1")
     affine.bias = affine.bias + (1 << 61)
     affine.mult = affine.mult * (1 << 20)

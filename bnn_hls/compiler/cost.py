@@ -58,7 +58,13 @@ def layer_costs(graph: ir.Graph, real_weight_bits: int, multiplier_bits: int) ->
         elif isinstance(node, ir.InputQuant):
             costs.append(LayerCost(node.name, "input", 0, 0, 0, 0,
                                    len(node.offset) * _bits(node.offset)))
+        elif not isinstance(node, _UNCOUNTED):
+            raise ir.unsupported(node, "the cost report")
     return costs
+
+
+# No parameters, and no multiply-accumulates in the paper's count.
+_UNCOUNTED = (ir.MaxPool, ir.Sign, ir.AvgPool2Sum, ir.Add, ir.GlobalSum)
 
 
 def _bits(values: np.ndarray) -> int:

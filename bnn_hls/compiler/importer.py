@@ -13,9 +13,10 @@ from torch import nn
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.formats import Integer
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.geometry import conv_out_size
 from bnn_hls.model.birealnet import BasicBlock, BiRealNet
 from bnn_hls.model.checkpoint import build_model, read_checkpoint
-from bnn_hls.model.config import ArchConfig, conv_out_size
+from bnn_hls.model.config import ArchConfig
 from bnn_hls.model.layers import Activation
 
 

@@ -166,6 +166,10 @@ class Affine(Node):
     product_interval: tuple[int, int] | None = None  # of mult*x + bias, worst case
 
 
+INTEGER_NODES = (InputQuant, Conv, Affine, MaxPool, Sign, BinaryConv, AvgPool2Sum, Add,
+                 GlobalSum, Linear)  # every node type of a fully lowered graph
+
+
 @dataclass
 class Graph:
     tensors: dict[str, Tensor]

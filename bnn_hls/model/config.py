@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.geometry import conv_out_size
 from bnn_hls.yaml_file import load_yaml
 
 
@@ -119,11 +120,6 @@ class ArchConfig:
             mp = self.stem.maxpool
             size = conv_out_size(size, mp.kernel, mp.stride, mp.padding)
         return size
-
-
-def conv_out_size(size: int, kernel: int, stride: int, padding: int) -> int:
-    """Output size of a convolution or pooling window along one axis."""
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 _NESTED = {

@@ -8,23 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from bnn_hls.compiler.bits import pack_bits
 from bnn_hls.compiler.formats import Fixed, rshift_round, saturate
-from bnn_hls.model.config import conv_out_size
+from bnn_hls.geometry import conv_out_size
 
-WORD_BITS = 64
 FLOAT64_EXACT = 1 << 53  # integers below this are exact in a float64 matmul
-
-
-def pack_bits(bits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Pack booleans along ``axis`` into uint64 words: element c is bit c%64 of word c//64."""
-    bits = np.moveaxis(np.asarray(bits, dtype=bool), axis, -1)
-    n = bits.shape[-1]
-    words = -(-n // WORD_BITS)
-    padded = np.zeros(bits.shape[:-1] + (words * WORD_BITS,), dtype=bool)
-    padded[..., :n] = bits
-    as_bytes = np.packbits(padded.reshape(bits.shape[:-1] + (words, WORD_BITS)), axis=-1,
-                           bitorder="little")
-    return as_bytes.view("<u8")[..., 0] if words else as_bytes[..., :0].astype(np.uint64)
 
 
 def valid_taps(size_h: int, size_w: int, kernel: int, stride: int, pad: int) -> np.ndarray:

@@ -92,4 +92,4 @@ def _real_interval(graph: ir.Graph, node: ir.Node, intervals) -> tuple[np.ndarra
         return lo + lo2, hi + hi2
     if isinstance(node, (ir.MaxPool, ir.AvgPool2Sum, ir.GlobalSum)):
         return lo, hi  # a max or a mean stays inside its inputs' range
-    raise TypeError(f"{node.name}: no interval rule for {type(node).__name__}")
+    raise ir.unsupported(node, "shortcut format choice")

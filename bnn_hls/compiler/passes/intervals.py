@@ -111,4 +111,4 @@ def _interval(graph: ir.Graph, node: ir.Node, known) -> tuple[np.ndarray, np.nda
             total_lo = total_lo + rshift_round(in_lo, shift)
             total_hi = total_hi + rshift_round(in_hi, shift)
         return total_lo, total_hi
-    raise TypeError(f"{node.name}: no interval rule for {type(node).__name__}")
+    raise ir.unsupported(node, "interval analysis")

@@ -21,26 +21,37 @@ from bnn_hls.errors import BnnHlsError
 def lower_affines(graph: ir.Graph, config: CompileConfig) -> None:
     for node in list(graph.nodes):
         out = graph.tensors[node.output]
-        lsb_in = graph.tensors[node.inputs[0]].lsb if node.inputs else None
         if isinstance(node, ir.ScaleShift):
             frac_bits, saturate = _target(graph, node, config)
+            lsb_in = graph.tensors[node.inputs[0]].lsb
             graph.replace(node, [_affine(node, lsb_in, frac_bits, saturate, config)])
             out.lsb = np.full(out.channels, 2.0**-frac_bits)
-        elif isinstance(node, ir.Conv | ir.Linear):
-            if not np.allclose(lsb_in, lsb_in[0]):
-                raise BnnHlsError(f"{node.name}: input channels have different scales")
-            out.lsb = node.weight_scale * lsb_in[0]
-        elif isinstance(node, ir.BinaryConv):
-            out.lsb = np.ones(out.channels)
-        elif isinstance(node, ir.AvgPool2Sum):
-            out.lsb = lsb_in / 4
-        elif isinstance(node, ir.GlobalSum):
-            _, h, w = graph.tensors[node.inputs[0]].shape
-            out.lsb = lsb_in / (h * w)
-        elif isinstance(node, ir.MaxPool):
-            out.lsb = lsb_in
-        elif isinstance(node, ir.Add):
-            out.lsb = np.full(out.channels, 2.0**-out.fmt.frac_bits)
+        elif isinstance(node, ir.InputQuant | ir.Sign):
+            continue  # the input unit's lsb is set when it is folded; bits have no lsb
+        else:
+            out.lsb = _output_lsb(graph, node)
+
+
+def _output_lsb(graph: ir.Graph, node: ir.Node) -> np.ndarray:
+    """The real value of integer 1 on a node's output, per channel."""
+    out = graph.tensors[node.output]
+    lsb_in = graph.tensors[node.inputs[0]].lsb
+    if isinstance(node, ir.Conv | ir.Linear):
+        if not np.allclose(lsb_in, lsb_in[0]):
+            raise BnnHlsError(f"{node.name}: input channels have different scales")
+        return node.weight_scale * lsb_in[0]
+    if isinstance(node, ir.BinaryConv):
+        return np.ones(out.channels)
+    if isinstance(node, ir.AvgPool2Sum):
+        return lsb_in / 4
+    if isinstance(node, ir.GlobalSum):
+        _, h, w = graph.tensors[node.inputs[0]].shape
+        return lsb_in / (h * w)
+    if isinstance(node, ir.MaxPool):
+        return lsb_in
+    if isinstance(node, ir.Add):
+        return np.full(out.channels, 2.0**-out.fmt.frac_bits)
+    raise ir.unsupported(node, "affine lowering")
 
 
 def _target(graph: ir.Graph, node: ir.ScaleShift, config: CompileConfig) -> tuple[int, bool]:

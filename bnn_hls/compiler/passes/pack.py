@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bnn_hls.backends.golden.ops import pack_bits
 from bnn_hls.compiler import ir
+from bnn_hls.compiler.bits import pack_bits
 
 
 def pack_binary_weights(graph: ir.Graph) -> None:
