@@ -16,10 +16,10 @@ from functools import cached_property
 import numpy as np
 
 from bnn_hls.compiler.formats import Fixed, Integer
+from bnn_hls.geometry import conv_out_size
 from bnn_hls.hw.intervals import Interval, Saturation, ceil_div, clog2
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.weights import fold_binary, fold_real
-from bnn_hls.geometry import conv_out_size
 
 MAX_REAL_WEIGHT_BITS = 16
 
