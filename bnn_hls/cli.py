@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         add_compile_options(p)
         p.add_argument("-o", "--output", required=True, help="output directory")
-        p.add_argument("--vectors", type=_positive_int, default=16, help="test vectors to write")
+        p.add_argument("--vectors", type=_positive_int, default=4,
+                       help="test images whose every layer's golden output goes to vectors/")
         p.add_argument("--folding", help="per-layer PE/SIMD YAML ({layer: {pe: N, simd: N}})")
         p.add_argument("--target-cycles", type=_positive_int, default=2048,
                        help="cycles per image the automatic folding aims for")

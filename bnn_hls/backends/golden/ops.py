@@ -13,6 +13,7 @@ from bnn_hls.compiler.formats import Fixed, rshift_round, saturate
 from bnn_hls.geometry import conv_out_size
 
 FLOAT64_EXACT = 1 << 53  # integers below this are exact in a float64 matmul
+FLOAT32_EXACT = 1 << 24  # ... and in a float32 one
 
 
 def valid_taps(size_h: int, size_w: int, kernel: int, stride: int, pad: int) -> np.ndarray:
@@ -56,20 +57,22 @@ def binary_conv_packed(x_bits: np.ndarray, w_packed: np.ndarray, stride: int,
                        pad: int) -> np.ndarray:
     """binary_conv with weights already packed along channels: [O, k, k, words] uint64.
 
-    Computed as the hardware does: XNOR-popcount over bit-packed channels per tap.
+    The XNOR-popcount 2 * popcount(XNOR(w, x) over in-image taps) - N_valid is the dot product
+    of the +-1 values with padding taps 0, computed here as one float32 matrix product: every
+    partial sum is an integer of magnitude <= k*k*C < 2**24, so float32 holds it exactly.
     """
     n, c, h, w = x_bits.shape
-    kernel = w_packed.shape[1]
-    x_packed = pack_bits(x_bits, axis=1)  # [N, H, W, words]
-    valid = valid_taps(h, w, kernel, stride, pad)
-    dot = None
-    for tap, window in enumerate(_windows(x_packed, kernel, stride, pad, 0)):
-        w_tap = w_packed[:, tap // kernel, tap % kernel, :]  # [O, words]
-        # disagreements d = popcount(x ^ w); agreements - disagreements = c - 2d
-        mismatches = np.bitwise_count(window[:, None] ^ w_tap[None, :, None, None, :])
-        term = (c - 2 * mismatches.sum(axis=-1, dtype=np.int64)) * valid[tap]
-        dot = term if dot is None else dot + term
-    return dot
+    out_ch, kernel = w_packed.shape[:2]
+    if kernel * kernel * c >= FLOAT32_EXACT:
+        raise ValueError(f"a {kernel}x{kernel}x{c} window is too wide for exact float32 sums")
+    as_bytes = np.ascontiguousarray(w_packed).view(np.uint8)
+    w_bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :c]  # [O, k, k, C]
+    w_pm = (2.0 * w_bits - 1.0).astype(np.float32).reshape(out_ch, -1)
+    x_pm = (2.0 * np.moveaxis(np.asarray(x_bits, bool), 1, -1) - 1.0).astype(np.float32)
+    windows = _windows(x_pm, kernel, stride, pad, 0)  # padding taps 0, each [N, Ho, Wo, C]
+    cols = np.stack(windows, axis=-2)  # [N, Ho, Wo, k*k, C]: element (kh*k + kw)*C + c
+    dot = cols.reshape(-1, kernel * kernel * c) @ w_pm.T
+    return np.moveaxis(np.rint(dot).astype(np.int64).reshape(cols.shape[:3] + (out_ch,)), -1, 1)
 
 
 def int_matmul(a: np.ndarray, b: np.ndarray, bound: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Layout of OUTDIR/vectors/:
   inputs.npy          raw pixels [N, C, H, W] uint8
-  trace.npz           golden output of every layer, keyed by layer name (int64; bool for bits)
+  trace.npz           golden output of every layer, keyed by layer name, uncompressed, each in
+                      the narrowest integer type holding its proven range (bool for bits)
   weights/<layer>.mem binary conv weights, one line per output channel: the k*k*C bits in
                       stream order i = (kh*k + kw)*C + c, as hex with bit i at weight 2**i
   weights/<layer>.npz integer weights (conv, linear) and affine constants (mult, bias, shift)
@@ -22,11 +23,20 @@ def binary_weight_lines(conv: ir.BinaryConv) -> list[str]:
     """Per output channel, the window-ordered weight bits as one hex number."""
     ordered = ir.window_matrix(conv.weight_bits)
     digits = -(-ordered.shape[1] // 4)
-    lines = []
-    for row in ordered:
-        value = int("".join("1" if b else "0" for b in row[::-1]), 2)
-        lines.append(f"{value:0{digits}x}")
-    return lines
+    # big-endian bytes of each row's bits: bit i of the number is element i
+    as_bytes = np.packbits(ordered[:, ::-1], axis=1, bitorder="big")
+    shift = -ordered.shape[1] % 8  # packbits pads at the end: the padding is the low bits
+    return [f"{int.from_bytes(row.tobytes(), 'big') >> shift:0{digits}x}" for row in as_bytes]
+
+
+def narrowest(values: np.ndarray, interval: tuple[int, int] | None) -> np.ndarray:
+    """``values`` in the smallest NumPy integer type holding ``interval`` (bits stay bool)."""
+    if values.dtype == bool or interval is None:
+        return values
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= interval[0] and interval[1] <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values
 
 
 def write_vectors(graph: ir.Graph, pixels: np.ndarray, outdir: Path) -> Path:
@@ -35,7 +45,8 @@ def write_vectors(graph: ir.Graph, pixels: np.ndarray, outdir: Path) -> Path:
     weights.mkdir(parents=True, exist_ok=True)
     np.save(vectors / "inputs.npy", np.asarray(pixels, np.uint8))
     _, trace = GoldenModel(graph).run(pixels, trace=True)
-    np.savez_compressed(vectors / "trace.npz", **trace)
+    np.savez(vectors / "trace.npz", **{layer: narrowest(values, graph.tensors[
+        graph.node(layer).output].interval) for layer, values in trace.items()})
     for node in graph.nodes:
         if isinstance(node, ir.BinaryConv):
             (weights / f"{node.name}.mem").write_text("\n".join(binary_weight_lines(node)) + "\n")
