@@ -54,6 +54,10 @@ def _compile(args):
     data = _digits_if_matching((cfg.in_channels, cfg.input_size, cfg.input_size),
                                cfg.input_norm.pixel_bits)
     calibration = data.train_x if data is not None else None
+    if getattr(args, "calibration", None):
+        from bnn_hls.images import load_calibration
+
+        calibration = load_calibration(args.calibration, cfg.in_channels, cfg.input_size)
     started = time.perf_counter()
     compiled = compile_model(network, load_compile_config(args.config), calibration)
     return compiled, data, time.perf_counter() - started
@@ -189,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--arch", help="architecture config YAML or built-in name, for "
                                       "checkpoints that do not carry one")
         p.add_argument("--config", help="compile options YAML (formats, bit-widths, rounding)")
+        p.add_argument("--calibration", help="calibration images: a .npy uint8 array (N, C, H, "
+                                             "W) or a folder of JPEG/PNG files (default: the "
+                                             "digits training set for digits models, else "
+                                             "data-free ranges from the BatchNorm statistics)")
 
     for name, func, help_text in (("compile", cmd_compile, "compile a checkpoint"),
                                   ("demo", cmd_demo, "the whole flow on a checkpoint")):

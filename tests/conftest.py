@@ -23,12 +23,14 @@ from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.passes.quantize import quantize_real_weights
+from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.model import birealnet, normalise_pixels
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
 from bnn_hls.model.layers import HardBinaryConv
 
 DIGITS_PIXEL_MAX = 16  # scikit-learn digits: raw values 0..16
+WORST_CASE = CompileConfig(data_free=False)  # formats that no input can saturate
 
 
 def random_pixels(cfg: ArchConfig, n: int, seed: int, high: int | None = None) -> np.ndarray:
@@ -122,13 +124,14 @@ def tiny_net():
 
 @pytest.fixture(scope="session")
 def digits_compiled(digits_net):
-    """compile_model(digits_net) with the default config. Do not mutate its graph."""
-    return compile_model(copy.deepcopy(digits_net))
+    """compile_model(digits_net) with formats from the worst case alone (nothing can
+    saturate). Do not mutate its graph."""
+    return compile_model(copy.deepcopy(digits_net), WORST_CASE)
 
 
 @pytest.fixture(scope="session")
 def tiny_compiled(tiny_net):
-    return compile_model(copy.deepcopy(tiny_net))
+    return compile_model(copy.deepcopy(tiny_net), WORST_CASE)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import DIGITS_PIXEL_MAX, random_pixels, randomise_birealnet
+from conftest import DIGITS_PIXEL_MAX, WORST_CASE, random_pixels, randomise_birealnet
 
 from bnn_hls.backends.golden.model import GoldenModel, IntervalViolation
 from bnn_hls.compiler import ir
@@ -296,8 +296,8 @@ def _check_birealnet18_graph(graph: ir.Graph, size: int):
 
 def test_birealnet18_compiles_and_runs_at_224():
     torch.manual_seed(0)
-    net = birealnet18()  # the plain random initialisation, compiled without calibration
-    compiled = compile_model(net)
+    net = birealnet18()  # the plain random initialisation, compiled from the worst case
+    compiled = compile_model(net, WORST_CASE)
     _check_birealnet18_graph(compiled.graph, 224)
     assert set(compiled.saturation) == {"bn1"} | {f"layer{i}.{j}.add" for i in range(1, 5)
                                                   for j in range(4)}

@@ -28,6 +28,8 @@ class CompileConfig:
     logit_frac_bits: int = 8  # fraction bits of the integer logits
     rounding: Rounding = Rounding.HALF_UP  # of every affine (BN/scale folding) result
     calibration_images: int = 512
+    data_free: bool = True  # without calibration: ranges from BatchNorm statistics, not only
+    # the worst case over every input (which can need many more shortcut bits)
 
     @classmethod
     def from_dict(cls, data: dict | None, source: str = "compile config") -> CompileConfig:
@@ -48,6 +50,9 @@ class CompileConfig:
                                       f"{[r.value for r in Rounding]}") from None
             elif key == "shortcut_int_bits" and value is None:
                 pass
+            elif key == "data_free":
+                if not isinstance(value, bool):
+                    raise BnnHlsError(f"{source}: {key}: expected true or false, got {value!r}")
             elif key == "calibration_headroom":
                 if not isinstance(value, (int, float)) or value < 1:
                     raise BnnHlsError(f"{source}: {key}: expected a number >= 1, got {value!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bnn_hls.compiler import ir
-from bnn_hls.compiler.calibrate import calibrate
+from bnn_hls.compiler.calibrate import DATA_FREE_STDS, calibrate, data_free_ranges
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.importer import import_model, load_network
 from bnn_hls.compiler.passes.choose_formats import choose_formats
@@ -27,7 +27,8 @@ class CompiledModel:
     config: CompileConfig
     network: BiRealNet  # the float model it was compiled from, for faithfulness checks
     saturation: dict[str, bool]  # per saturating layer: can saturation happen at all?
-    calibrated_max: dict[str, float] | None
+    calibrated_max: dict[str, float]  # per residual tensor: the magnitude formats allow for
+    range_source: str  # where calibrated_max comes from
 
 
 def compile_model(source: str | Path | BiRealNet, config: CompileConfig | None = None,
@@ -36,9 +37,15 @@ def compile_model(source: str | Path | BiRealNet, config: CompileConfig | None =
     config = config or CompileConfig()
     network = load_network(source, arch)
     graph = import_model(network)
-    calibrated = None
     if calibration_pixels is not None:
-        calibrated = calibrate(network, calibration_pixels[:config.calibration_images])
+        pixels = calibration_pixels[:config.calibration_images]
+        calibrated = calibrate(network, pixels)
+        source = f"calibration on {len(pixels)} images"
+    elif config.data_free:
+        calibrated = data_free_ranges(network)
+        source = f"data-free: BatchNorm statistics, mean +- {DATA_FREE_STDS:g} std"
+    else:
+        calibrated, source = {}, "the worst case alone"
     fold_input_normalisation(graph, config.input_frac_bits)
     fold_batchnorm(graph)
     fold_binary_scale(graph)
@@ -47,4 +54,4 @@ def compile_model(source: str | Path | BiRealNet, config: CompileConfig | None =
     lower_affines(graph, config)
     saturation = analyse_intervals(graph)
     pack_binary_weights(graph)
-    return CompiledModel(graph, config, network, saturation, calibrated)
+    return CompiledModel(graph, config, network, saturation, calibrated, source)

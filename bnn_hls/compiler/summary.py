@@ -11,14 +11,15 @@ from bnn_hls.compiler.pipeline import CompiledModel
 def numerics_summary(compiled: CompiledModel) -> str:
     graph, config = compiled.graph, compiled.config
     lines = [f"Numerics of {graph.name} (see docs/numerics.md for the rules)",
-             f"compile config: {config.to_dict()}", "", "Shortcut (residual) tensors:"]
+             f"compile config: {config.to_dict()}", "",
+             f"Shortcut (residual) tensors (expected ranges from {compiled.range_source}):"]
     for name in residual_tensors(graph):
         tensor = graph.tensors[name]
         producer = graph.producer(name)
         if isinstance(producer, ir.MaxPool):
             producer = graph.producer(producer.inputs[0])
-        seen = (compiled.calibrated_max or {}).get(name)
-        calib = f", calibration max |x| {seen:.3f}" if seen is not None else ""
+        seen = compiled.calibrated_max.get(name)
+        calib = f", expected max |x| {seen:.3f}" if seen is not None else ""
         saturates = ("can saturate" if compiled.saturation.get(producer.name)
                      else "can never saturate (worst case fits)")
         lines.append(f"  {name:<24} {tensor.fmt.describe():<24} {saturates}{calib}")
