@@ -23,7 +23,6 @@ from bnn_hls.compiler.passes.fold import fold_batchnorm, fold_binary_scale, fold
 from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.passes.quantize import quantize_real_weights
-from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.model import birealnet, normalise_pixels
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig

@@ -8,7 +8,6 @@ import torch
 
 from bnn_hls.model.birealnet import BasicBlock, BiRealNet, normalise_pixels
 
-
 DATA_FREE_STDS = 4.0  # the data-free range of a channel: its mean +- this many std
 
 
