@@ -21,6 +21,11 @@ def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def last_fold_size(total: int, per_fold: int) -> int:
+    """Items in the last of ceil(total / per_fold) folds."""
+    return total - (ceil_div(total, per_fold) - 1) * per_fold
+
+
 @dataclass(frozen=True)
 class Interval:
     """The closed integer range a signal can take."""

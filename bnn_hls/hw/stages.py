@@ -17,7 +17,7 @@ import numpy as np
 
 from bnn_hls.compiler.formats import Fixed, Integer
 from bnn_hls.geometry import conv_out_size
-from bnn_hls.hw.intervals import Interval, Saturation, ceil_div, clog2
+from bnn_hls.hw.intervals import Interval, Saturation, ceil_div, clog2, last_fold_size
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.weights import fold_binary, fold_real
 
@@ -57,6 +57,17 @@ class Stage:
         return tuple(p for p in self.ports() if not p.is_input)
 
 
+class LaneFolded:
+    """A stage carrying ``channels`` per pixel in beats of ``lanes``: ``folds`` beats."""
+
+    channels: int
+    lanes: int
+
+    @property
+    def folds(self) -> int:
+        return ceil_div(self.channels, self.lanes)
+
+
 def _padded(values: tuple[int, ...], length: int) -> tuple[int, ...]:
     return values + (0,) * (length - len(values))
 
@@ -65,7 +76,7 @@ def _padded(values: tuple[int, ...], length: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class AffineStage(Stage):
+class AffineStage(LaneFolded, Stage):
     """ops.affine then formats.saturate: out[c] = sat(rshift_round(mult[c]*x + bias[c], shift)).
 
     Input: ``lanes`` ``in_width``-bit values per beat (``in_signed``: two's complement, else
@@ -95,10 +106,6 @@ class AffineStage(Stage):
             raise ValueError(f"shift must be >= 0, got {self.shift}")
         if not self.in_range.within(full):
             raise ValueError(f"input range {self.in_range} does not fit {self.in_width} bits")
-
-    @property
-    def folds(self) -> int:
-        return ceil_div(self.channels, self.lanes)
 
     @property
     def lane_mults(self) -> tuple[int, ...]:
@@ -153,16 +160,12 @@ class AffineStage(Stage):
 
 
 @dataclass(frozen=True)
-class BinariseStage(Stage):
+class BinariseStage(LaneFolded, Stage):
     """ops.sign_bits: bit = (x >= 0); all of a pixel's channels in one beat out."""
 
     channels: int
     lanes: int
     in_width: int
-
-    @property
-    def folds(self) -> int:
-        return ceil_div(self.channels, self.lanes)
 
     def ports(self) -> tuple[Port, ...]:
         return (_in(StreamLayout(self.channels, self.lanes, self.in_width, True)),
@@ -170,7 +173,7 @@ class BinariseStage(Stage):
 
 
 @dataclass(frozen=True)
-class ShortcutStage(Stage):
+class ShortcutStage(LaneFolded, Stage):
     """ops.add_saturate: out = sat(align(conv, Fc, Fo) + align(skip, Fs, Fo), out_format),
     ``lanes`` channels per beat on all three streams. ``conv_range``/``skip_range``: the
     values the operands take (default: their formats' whole range)."""
@@ -191,10 +194,6 @@ class ShortcutStage(Stage):
                 object.__setattr__(self, f"{name}_width", fmt.width)
             if getattr(self, f"{name}_range") is None:
                 object.__setattr__(self, f"{name}_range", Interval(fmt.lo, fmt.hi))
-
-    @property
-    def folds(self) -> int:
-        return ceil_div(self.channels, self.lanes)
 
     @property
     def conv_shift(self) -> int:
@@ -320,7 +319,7 @@ class PoolKind(enum.Enum):
 
 
 @dataclass(frozen=True)
-class PoolStage(Stage):
+class PoolStage(LaneFolded, Stage):
     """Window pooling over a [channels, H, W] stream of signed ``in_width``-bit values in
     ``in_range``, ``lanes`` per beat, output in the same layout.
 
@@ -359,10 +358,6 @@ class PoolStage(Stage):
         return self.kind is PoolKind.MAX
 
     @property
-    def folds(self) -> int:
-        return ceil_div(self.channels, self.lanes)
-
-    @property
     def out_range(self) -> Interval:
         """A max stays in its input range; a sum's partial sums start from 0."""
         if self.is_max:
@@ -379,7 +374,7 @@ class PoolStage(Stage):
 
 
 @dataclass(frozen=True)
-class GlobalSumStage(Stage):
+class GlobalSumStage(LaneFolded, Stage):
     """ops.global_sum: per-channel exact sum over H x W pixels; one pixel out per image."""
 
     channels: int
@@ -392,10 +387,6 @@ class GlobalSumStage(Stage):
     def __post_init__(self):
         if self.in_range is None:
             object.__setattr__(self, "in_range", Interval.of_width(self.in_width))
-
-    @property
-    def folds(self) -> int:
-        return ceil_div(self.channels, self.lanes)
 
     @property
     def pixels(self) -> int:
@@ -443,7 +434,7 @@ class FoldedMatrix:
     @property
     def last_fold_lanes(self) -> int:
         """Lanes of the last neuron fold that carry a channel (the rest carry zero)."""
-        return self.out_channels - (self.neuron_folds - 1) * self.pe
+        return last_fold_size(self.out_channels, self.pe)
 
     @property
     def steps_per_pixel(self) -> int:
@@ -631,12 +622,12 @@ class RelaneStage(Stage):
     @property
     def in_last_lanes(self) -> int:
         """Channels in a pixel's last input beat."""
-        return self.channels - (self.in_folds - 1) * self.in_lanes
+        return last_fold_size(self.channels, self.in_lanes)
 
     @property
     def out_last_lanes(self) -> int:
         """Channels in a pixel's last output beat (its other lanes carry 0)."""
-        return self.channels - (self.out_folds - 1) * self.out_lanes
+        return last_fold_size(self.channels, self.out_lanes)
 
     def ports(self) -> tuple[Port, ...]:
         return (_in(StreamLayout(self.channels, self.in_lanes, self.width, self.signed)),
