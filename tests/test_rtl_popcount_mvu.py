@@ -136,12 +136,12 @@ def conv_windows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(acts), np.array(valids)
 
 
-def mvu_tile(weights: np.ndarray, pe: int, simd: int, stages: int, pixels: int,
-             memory_dir: Path) -> XnorMvuTile:
-    return XnorMvuTile(XnorMvuStage(weights, pe, simd, pixels), stages, str(memory_dir))
+def mvu_tile(weights: np.ndarray, pe: int, simd: int, stages: int,
+             pixels: int) -> XnorMvuTile:
+    return XnorMvuTile(XnorMvuStage(weights, pe, simd, pixels), stages)
 
 
-def conv_cases(rng, memory_dir: Path):
+def conv_cases(rng):
     """A 3x3 binary convolution (ops.binary_conv) through MVUs of several foldings."""
     cin, k, cout = CONV["channels"], CONV["kernel"], CONV["out_channels"]
     x = rng.random((CONV["images"], cin, CONV["height"], CONV["width"])) < 0.5
@@ -155,14 +155,14 @@ def conv_cases(rng, memory_dir: Path):
     pixels = expected.shape[2] * expected.shape[3]
     image_last = (np.arange(len(act)) % pixels) == pixels - 1
     for name, (pe, simd, stages) in CONV_MVUS.items():
-        tile = mvu_tile(matrix, pe, simd, stages, pixels, memory_dir)
+        tile = mvu_tile(matrix, pe, simd, stages, pixels)
         p = tile.stage
         beats = {"s_axis": input_beats(p, act, valid, image_last),
                  "m_axis": tensor_beats(expected, pe, p.dot_width)}
         yield Placed(tile, name), beats, len(act)
 
 
-def random_cases(rng, memory_dir: Path):
+def random_cases(rng):
     """Random bits with whole invalid taps (SIMD-bit groups), the extreme dot products +-N,
     and tlast on random pixels."""
     for name, (n, cout, pe, simd, stages, pixels) in RANDOM_MVUS.items():
@@ -175,7 +175,7 @@ def random_cases(rng, memory_dir: Path):
         act[0], act[1] = w[0], ~w[min(1, cout - 1)]  # dot = +N for channel 0, -N for 1
         pixel_last = rng.random(pixels) < 0.3
         pixel_last[-1] = True
-        tile = mvu_tile(w, pe, simd, stages, pixels, memory_dir)
+        tile = mvu_tile(w, pe, simd, stages, pixels)
         p = tile.stage
         dots = dot_products(act, valid, w)
         assert dots[0, 0] == n and dots[1, min(1, cout - 1)] == -n
@@ -184,13 +184,13 @@ def random_cases(rng, memory_dir: Path):
         yield Placed(tile, name), beats, pixels
 
 
-def mvu_cases(memory_dir: Path):
+def mvu_cases():
     rng = np.random.default_rng(11)
-    return [*conv_cases(rng, memory_dir), *random_cases(rng, memory_dir)]
+    return [*conv_cases(rng), *random_cases(rng)]
 
 
 def test_mvu_bit_exact(tmp_path):
-    cases = mvu_cases(tmp_path)
+    cases = mvu_cases()
     run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
                 timing_of([(item, pixels, 1) for item, _, pixels in cases]))
 
@@ -202,7 +202,7 @@ def test_lint_clean(tmp_path):
     units = {f"popcount_{name}": p.render(f"popcount_{name}")
              for name, p in POPCOUNT_CASES.items()}
     units["lane_w45_s2"] = PopcountParams(45, 2).render_xnor_lane("lane_w45_s2")
-    for item, _, _ in mvu_cases(tmp_path):
+    for item, _, _ in mvu_cases():
         units[item.module] = item.tile.render(item.instance)
     for module, text in units.items():
         source = tmp_path / f"{module}.sv"
@@ -231,7 +231,7 @@ def test_xnor_popcount_4608_synthesizes(tmp_path):
 
 def test_mvu_synthesis_no_latches(tmp_path):
     # Yosys reads the ROM files by bare name from its working directory (YoWASP hides /tmp).
-    for item, _, _ in mvu_cases(Path()):
+    for item, _, _ in mvu_cases():
         if item.instance not in ("conv_pe4_simd8", "rand_n576"):
             continue
         work = tmp_path / item.instance

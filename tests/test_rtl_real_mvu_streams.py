@@ -119,7 +119,8 @@ class Chain:
         return f"{self.prefix}_{instance}"
 
     def memory_files(self, instance: str) -> dict[str, str]:
-        return {}
+        return {name: text for k, stage in enumerate(self.stages)
+                for name, text in stage.memory_files(f"{instance}_{k}").items()}
 
     def ports(self) -> tuple[StreamPort, ...]:
         return (self.stages[0].ports()[0], self.stages[-1].ports()[-1])

@@ -4,6 +4,7 @@ read-back of every rendered parameterisation."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from bnn_hls.backends.rtl.axis_sim import (
@@ -23,6 +24,10 @@ from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import run_yosys
 
 HW_TESTS = Path(__file__).resolve().parent.parent / "hw_tests"
+# The testbench modules are imported inside the simulator, which runs beside the tile sources
+# and their ROM files; cocotb passes this process's sys.path on to it.
+if str(HW_TESTS) not in sys.path:
+    sys.path.insert(0, str(HW_TESTS))
 SLACK = 8  # cycles of reset release and output handshake beyond the model's fill and drain
 
 
@@ -63,7 +68,7 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
             stream.update((timing or {}).get(item.instance, {}).get(port.name, {}))
             streams.append(stream)
     vectors = write_vectors(tmp_path / "vectors.json", streams)
-    result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
+    result = run_cocotb(sources, HARNESS_TOP, test_module, tmp_path / "src", tmp_path / "build",
                         extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})})
     assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
 
@@ -78,8 +83,7 @@ def timing_of(placed: list[tuple[Placed, int, int]]) -> dict[str, dict[str, dict
 def assert_lint_clean(placed: list[Placed], tmp_path: Path) -> None:
     """Verilator -Wall clean, and no error from the strict pyslang front end."""
     for item in placed:
-        source = tmp_path / f"{item.module}.sv"
-        source.write_text(item.tile.render(item.instance))
+        source = write_harness([item], tmp_path)[0]
         assert lint([source], item.module) == "", item.module
         assert slang_errors([source], item.module) == [], item.module
 

@@ -53,8 +53,8 @@ def harness_verilog(placed: list[Placed]) -> str:
 
 
 def write_harness(placed: list[Placed], directory: Path) -> list[Path]:
-    """Each tile's source as <module>.sv, its ROM files (where the tile names them), and the
-    harness; returns the sources to build."""
+    """Each tile's source as <module>.sv and its ROM files in ``directory`` (the simulation
+    must run there), and the harness; returns the sources to build."""
     directory.mkdir(parents=True, exist_ok=True)
     sources = []
     for item in placed:
@@ -62,7 +62,7 @@ def write_harness(placed: list[Placed], directory: Path) -> list[Path]:
         path.write_text(item.tile.render(item.instance))
         sources.append(path)
         for name, text in item.tile.memory_files(item.instance).items():
-            Path(name).write_text(text)
+            (directory / name).write_text(text)
     harness = directory / f"{HARNESS_TOP}.sv"
     harness.write_text(harness_verilog(placed))
     return [*sources, harness]

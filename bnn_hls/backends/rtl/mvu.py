@@ -11,7 +11,6 @@ find them next to the sources or among a project's files).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
@@ -24,12 +23,10 @@ from bnn_hls.hw.stages import XnorMvuStage
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
-    ``memory_dir``: where the ROM files are named (default: beside the sources, bare names).
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
     popcount_stages: int = 0
-    memory_dir: str = ""
 
     prefix: ClassVar[str] = "mvu"
 
@@ -44,8 +41,7 @@ class XnorMvuTile(Tile):
         return XNOR_MVU_LATENCY + self.popcount_stages
 
     def memory_file(self, instance: str, pe: int) -> str:
-        name = f"{self.module_name(instance)}_pe{pe}.mem"
-        return str(Path(self.memory_dir) / name) if self.memory_dir else name
+        return f"{self.module_name(instance)}_pe{pe}.mem"
 
     def memory_files(self, instance: str) -> dict[str, str]:
         """One ``$readmemh`` file per PE, one ROM word per line."""

@@ -3,8 +3,9 @@ convolution and the FC layer (ops.real_conv / ops.linear), folded FINN-style.
 
 For each output pixel the unit takes the N input elements as ``ceil(N / simd)`` beats, keeps
 them, and loops over the ``ceil(Cout / pe)`` neuron folds, emitting ``pe`` exact dot products
-per fold. The weights are baked into the Verilog as a ROM (one row per (neuron fold, synapse
-fold) step); every datapath width comes from :class:`bnn_hls.hw.stages.RealMvuStage`.
+per fold. The weights sit in a ROM (one row per (neuron fold, synapse fold) step) loaded with
+``$readmemh``, or in constants for a single step; every datapath width comes from
+:class:`bnn_hls.hw.stages.RealMvuStage`.
 """
 
 from __future__ import annotations
@@ -36,9 +37,23 @@ class RealMvuTile(Tile):
 
     prefix: ClassVar[str] = "mvu_real"
 
+    def memory_file(self, instance: str) -> str:
+        return f"{self.module_name(instance)}.mem"
+
+    @property
+    def row_width(self) -> int:
+        return self.stage.pe * self.stage.simd * self.stage.weight_width
+
+    def memory_files(self, instance: str) -> dict[str, str]:
+        if self.stage.steps_per_pixel == 1:
+            return {}  # a single step's weights are constants
+        digits = -(-self.row_width // 4)
+        words = rom_row_words(self.stage.rom_rows, self.stage.weight_width)
+        return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in words)}
+
     def render(self, instance: str) -> str:
         p = self.stage
-        row_w = p.pe * p.simd * p.weight_width
+        row_w = self.row_width
         depth = p.steps_per_pixel
         return render_tile(
             "mvu_real.sv.j2", module=self.module_name(instance), p=p,
@@ -47,5 +62,5 @@ class RealMvuTile(Tile):
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             addr_w=counter_bits(depth), pix_w=counter_bits(p.pixels_per_image),
             weight_w=p.weight_width, prod_w=p.product_range.width, acc_w=p.out_width,
-            row_w=row_w, rows=[hex_literal(word, row_w)
-                               for word in rom_row_words(p.rom_rows, p.weight_width)])
+            row_w=row_w, memory_file=self.memory_file(instance),
+            constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w))

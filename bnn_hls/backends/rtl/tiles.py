@@ -52,7 +52,9 @@ class Tile:
                      for p in self.stage.ports())
 
     def memory_files(self, instance: str) -> dict[str, str]:
-        """ROM files the module reads with $readmemh: file name -> contents."""
+        """ROM files the module reads with $readmemh: file name -> contents. Names are bare:
+        the files go beside the sources, where simulators and Yosys run and where a Vivado or
+        Quartus project that has them added finds them."""
         return {}
 
 
