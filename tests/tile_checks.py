@@ -40,7 +40,8 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
     vectors = write_vectors(tmp_path / "vectors.json", streams)
     result = run_cocotb(sources, HARNESS_TOP, test_module, HW_TESTS, tmp_path / "build",
                         extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})})
-    assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
+    assert result.ok, (f"{result.failed} failed, {result.skipped} skipped, {result.passed} "
+                       f"passed; see {result.results_xml}")
 
 
 def assert_lint_clean(placed: list[Placed], tmp_path: Path) -> None:

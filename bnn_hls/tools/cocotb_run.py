@@ -18,11 +18,13 @@ VERILATOR_BUILD_ARGS = ["--output-split", "0"]
 class CocotbResult:
     passed: int
     failed: int
+    skipped: int
     results_xml: Path
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and self.passed > 0
+        """Every test ran and passed: a skipped hardware test is a failure, not a pass."""
+        return self.failed == 0 and self.skipped == 0 and self.passed > 0
 
 
 def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
@@ -58,10 +60,12 @@ def run_cocotb(sources: list[Path], top: str, test_module: str, test_dir: Path,
 
 
 def _read_results(xml: Path) -> CocotbResult:
-    passed = failed = 0
+    passed = failed = skipped = 0
     for case in ET.parse(xml).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
+        elif case.find("skipped") is not None:
+            skipped += 1
         else:
             passed += 1
-    return CocotbResult(passed=passed, failed=failed, results_xml=xml)
+    return CocotbResult(passed=passed, failed=failed, skipped=skipped, results_xml=xml)

@@ -132,13 +132,14 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
     # The simulation runs in the RTL directory, where the ROM files are named from.
-    run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
-               rtl_dir / "sim_build",
-               extra_env={"NETWORK_PLAN": str(plan_path), "NETWORK_RESULTS": str(results_path)},
-               waves=waves)
-    if not results_path.is_file():
-        raise BnnHlsError(f"{rtl_dir}: the simulation ended without results; see "
-                          f"{rtl_dir / 'sim_build'}")
+    result = run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
+                        rtl_dir / "sim_build",
+                        extra_env={"NETWORK_PLAN": str(plan_path),
+                                   "NETWORK_RESULTS": str(results_path)},
+                        waves=waves)
+    if not result.ok:
+        raise BnnHlsError(f"{rtl_dir}: the network testbench did not pass ({result.failed} "
+                          f"failed, {result.skipped} skipped); see {result.results_xml}")
     results = json.loads(results_path.read_text())
     return _report(graph, manifest, folding, logits, trace, results, len(groups))
 
