@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bnn_hls.backends.rtl import network
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import ArchConfig, BiRealNet
-from bnn_hls.tools.simulate import first_divergence, generate_rtl, simulate
+from bnn_hls.tools.simulate import Drive, first_divergence, generate_rtl, simulate
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
 
@@ -52,6 +53,54 @@ def test_back_to_back_images_at_full_rate(design, digits):
     # Cycle counts are deterministic; the ideal is a lower bound no design can beat.
     assert report.cycles_per_image >= report.ideal_cycles_per_image
     assert report.latency_cycles > 0
+
+
+def test_bit_exact_when_driven_axi4_stream_compliant_under_random_stalls(design, digits):
+    graph, rtl, _ = design
+    report = simulate(graph, rtl, digits.test_x[11:15], stall_in=0.4, stall_out=0.4, seed=3,
+                      drive=Drive.COMPLIANT)
+    assert report.deadlock is None and report.divergence is None, report.summary(100)
+    assert report.exact_images == 4
+
+
+def test_bit_exact_on_fresh_frames_after_a_reset_in_the_middle_of_a_frame(design, digits):
+    graph, rtl, _ = design
+    report = simulate(graph, rtl, digits.test_x[15:18], stall_in=0.2, stall_out=0.2, seed=5,
+                      reset_mid_frame=True)
+    assert report.deadlock is None and report.divergence is None, report.summary(100)
+    assert report.exact_images == 3
+    # The abandoned half frame was deep inside the design when the reset came.
+    assert "layer2.0.binary_conv" in report.reached_before_reset
+
+
+@pytest.fixture
+def two_beat_skip_fifos(monkeypatch):
+    """Skip FIFOs far smaller than the binary branch's row buffer, so the residual fork
+    stalls for good (the RTL backend's sizing hook today)."""
+    monkeypatch.setattr(network._Builder, "skip_depth", lambda self, node, lanes: 2)
+
+
+def test_a_too_small_skip_fifo_is_reported_as_a_deadlock(two_beat_skip_fifos, design, digits,
+                                                         tmp_path):
+    graph = design[0]
+    generate_rtl(graph, tmp_path, target_cycles=2048)
+    report = simulate(graph, tmp_path / "rtl", digits.test_x[:2])
+    assert report.divergence is None and report.deadlock is not None
+    deadlock = report.deadlock
+    assert deadlock.cycle - deadlock.last_handshake == 1000 + 2 * report.ideal_cycles_per_image
+    assert report.exact_images == 0
+    # Every layer stopped short; only those before the first block's fork ever moved.
+    manifest = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    assert [s.layer for s in deadlock.stopped] == [p["layer"] for p in manifest["probes"]]
+    moved = [s for s in deadlock.stopped if s.beats]
+    assert [s.layer for s in moved] == ["input_quant", "conv1", "bn1", "maxpool"]
+    assert max(s.last_cycle for s in moved) == deadlock.last_handshake
+    assert report.summary(100).splitlines()[1] == deadlock.describe()
+    assert deadlock.describe().startswith(
+        f"deadlock: no stream moved for {1000 + 2 * report.ideal_cycles_per_image} cycles "
+        f"after cycle {deadlock.last_handshake}; stopped short: layer 'input_quant' "
+        f"({moved[0].beats} of {moved[0].expected} beats, last at cycle "
+        f"{moved[0].last_cycle})")
 
 
 def test_a_wrong_weight_is_localised_to_its_layer(design, digits):
