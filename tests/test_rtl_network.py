@@ -171,3 +171,9 @@ def test_unsupported_shape_is_a_one_line_error_naming_the_layer(tmp_path):
     compiled = compile_model(BiRealNet(arch).eval())
     with pytest.raises(BnnHlsError, match="layer 'layer2.0.binary_conv'"):
         generate_rtl(compiled.graph, tmp_path)
+
+
+def test_a_stall_probability_of_one_is_a_one_line_error(tmp_path):
+    # It would never let a beat through, and the watchdog's window scales with 1 / (1 - stall).
+    with pytest.raises(BnnHlsError, match=r"^stall_out 1.0 must be in \[0, 1\)$"):
+        simulate(None, tmp_path, np.zeros((1, 1, 8, 8), dtype=np.uint8), stall_out=1.0)
