@@ -120,6 +120,8 @@ def cmd_simulate(args) -> None:
     report = simulate(graph, out / "rtl", _test_images(graph, data, args.images),
                       stall_in=args.stall, stall_out=args.stall, waves=args.waves)
     print(report.summary(args.clock_mhz))
+    if report.deadlock:
+        raise BnnHlsError(f"{out}: the design deadlocked")
     if report.exact_images != report.images:
         raise BnnHlsError(f"{out}: the hardware disagrees with the golden model")
 

@@ -1,20 +1,25 @@
 """The whole digits network in RTL: generated from the shipped checkpoint, linted, and
 simulated on Verilator against the golden model bit for bit, layer by layer."""
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+from bnn_hls.backends.rtl.network import RtlDesign
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.folding import auto_folding
 from bnn_hls.hw.layout import StreamLayout
+from bnn_hls.hw.plan import build_plan
 from bnn_hls.hw.verify import first_divergence
 from bnn_hls.model import ArchConfig, BiRealNet
-from bnn_hls.tools.simulate import generate_rtl, simulate
+from bnn_hls.tools.simulate import Drive, generate_rtl, simulate
 from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
@@ -71,6 +76,49 @@ def test_back_to_back_images_at_full_rate(design, digits):
     assert report.cycles_per_image >= report.ideal_cycles_per_image
     assert report.ideal_cycles_per_image / report.cycles_per_image >= 0.95
     assert report.latency_cycles > 0
+
+
+def test_bit_exact_when_driven_axi4_stream_compliant_under_random_stalls(design, digits):
+    graph, rtl, _ = design
+    report = simulate(graph, rtl, digits.test_x[11:15], stall_in=0.4, stall_out=0.4, seed=3,
+                      drive=Drive.COMPLIANT)
+    assert report.deadlock is None and report.divergence is None, report.summary(100)
+    assert report.exact_images == 4
+
+
+def test_bit_exact_on_fresh_frames_after_a_reset_in_the_middle_of_a_frame(design, digits):
+    graph, rtl, _ = design
+    report = simulate(graph, rtl, digits.test_x[15:18], stall_in=0.2, stall_out=0.2, seed=5,
+                      reset_mid_frame=True)
+    assert report.deadlock is None and report.divergence is None, report.summary(100)
+    assert report.exact_images == 3
+    # The abandoned half frame was deep inside the design when the reset came.
+    assert "layer2.0.binary_conv" in report.reached_before_reset
+
+
+def test_a_too_small_skip_fifo_is_reported_as_a_deadlock(design, digits, tmp_path):
+    # Two-beat skip FIFOs, far below the geometric need: the residual fork stalls for good.
+    graph = design[0]
+    plan = build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES)
+    tiny = [dataclasses.replace(c, depth=2) if c.depth else c for c in plan.channels]
+    RtlDesign(dataclasses.replace(plan, channels=tiny)).write(tmp_path)
+    report = simulate(graph, tmp_path, digits.test_x[:2])
+    assert report.divergence is None and report.deadlock is not None
+    deadlock = report.deadlock
+    assert deadlock.cycle - deadlock.last_handshake == 1000 + 2 * report.ideal_cycles_per_image
+    assert report.exact_images == 0
+    # Every layer stopped short; only those before the first block's fork ever moved.
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [s.layer for s in deadlock.stopped] == [p["layer"] for p in manifest["probes"]]
+    moved = [s for s in deadlock.stopped if s.beats]
+    assert [s.layer for s in moved] == ["input_quant", "conv1", "bn1", "maxpool"]
+    assert max(s.last_cycle for s in moved) == deadlock.last_handshake
+    assert report.summary(100).splitlines()[1] == deadlock.describe()
+    assert deadlock.describe().startswith(
+        f"deadlock: no stream moved for {1000 + 2 * report.ideal_cycles_per_image} cycles "
+        f"after cycle {deadlock.last_handshake}; stopped short: layer 'input_quant' "
+        f"({moved[0].beats} of {moved[0].expected} beats, last at cycle "
+        f"{moved[0].last_cycle})")
 
 
 def test_a_wrong_weight_is_localised_to_its_layer(design, digits):
@@ -140,3 +188,9 @@ def test_unsupported_shape_is_a_one_line_error_naming_the_layer(tmp_path):
     compiled = compile_model(BiRealNet(arch).eval())
     with pytest.raises(BnnHlsError, match="layer 'layer2.0.binary_conv'"):
         generate_rtl(compiled.graph, tmp_path)
+
+
+def test_a_stall_probability_of_one_is_a_one_line_error(tmp_path):
+    # It would never let a beat through, and the watchdog's window scales with 1 / (1 - stall).
+    with pytest.raises(BnnHlsError, match=r"^stall_out 1.0 must be in \[0, 1\)$"):
+        simulate(None, tmp_path, np.zeros((1, 1, 8, 8), dtype=np.uint8), stall_out=1.0)

@@ -70,7 +70,8 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
     vectors = write_vectors(tmp_path / "vectors.json", streams)
     result = run_cocotb(sources, HARNESS_TOP, test_module, tmp_path / "src", tmp_path / "build",
                         extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})})
-    assert result.failed == 0 and result.passed > 0, f"see {result.results_xml}"
+    assert result.ok, (f"{result.failed} failed, {result.skipped} skipped, {result.passed} "
+                       f"passed; see {result.results_xml}")
 
 
 def timing_of(placed: list[tuple[Placed, int, int]]) -> dict[str, dict[str, dict[str, int]]]:

@@ -3,8 +3,10 @@ internal layer stream recorded so ``bnn_hls.tools.simulate`` can check all of th
 against the golden model and name the first diverging layer, channel and pixel.
 
 The plan (``NETWORK_PLAN``, JSON) gives the input beats in frame groups (a reset precedes
-each group), how many output beats to wait for, stall probabilities and a cycle budget; the
-recorded beats go to ``NETWORK_RESULTS``.
+each group), how many output beats to wait for, stall probabilities, how to drive the input,
+a cycle budget, the watchdog's quiet window and optionally an abandoned frame: beats sent and
+left in flight for some cycles before a reset, whose recorded beats are dropped. The recorded
+beats, and a deadlock if the watchdog fired, go to ``NETWORK_RESULTS``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,38 @@ class _Monitor:
             return True
         return False
 
+    def clear(self) -> None:
+        self.beats.clear()
+        self.cycles.clear()
+
+
+class _Source:
+    """Drives ``s_axis`` with random gaps. Compliant (AXI4-Stream): a raised beat keeps tvalid
+    high and tdata/tlast stable until accepted. Otherwise tvalid may also drop before its beat
+    is accepted, which the design must tolerate too."""
+
+    def __init__(self, dut, beats: list, stall: float, compliant: bool, rng: random.Random):
+        self.dut, self.beats, self.stall, self.compliant, self.rng = (
+            dut, beats, stall, compliant, rng)
+        self.sent = 0
+        self.holding = False  # a compliant beat is offered and not yet accepted
+
+    def drive(self) -> None:
+        if self.holding:
+            return
+        if self.sent < len(self.beats) and self.rng.random() >= self.stall:
+            data, last = self.beats[self.sent]
+            self.dut.s_axis_tdata.value = int(data, 16)
+            self.dut.s_axis_tlast.value = last
+            self.dut.s_axis_tvalid.value = 1
+            self.holding = self.compliant
+        else:
+            self.dut.s_axis_tvalid.value = 0
+
+    def accepted(self) -> None:
+        self.sent += 1
+        self.holding = False
+
 
 async def _reset(dut) -> None:
     await FallingEdge(dut.clk)
@@ -46,46 +80,79 @@ async def _reset(dut) -> None:
     dut.rst.value = 0
 
 
+class _Bench:
+    def __init__(self, dut, plan: dict):
+        self.dut, self.plan = dut, plan
+        self.rng = random.Random(plan["seed"])
+        self.source = _Monitor(dut, "s_axis")
+        self.sink = _Monitor(dut, "m_axis")
+        self.probes = {p["layer"]: _Monitor(getattr(dut, p["instance"]), p["port"])
+                       for p in plan["probes"]}
+        self.monitors = [self.source, self.sink, *self.probes.values()]
+        self.cycle = 0
+        self.last_handshake = 0
+
+    async def stream(self, beats: list, cycles: int, wanted_outputs: int | None = None) -> None:
+        """Drive ``beats`` with random stalls on both sides for ``cycles``, or until
+        ``wanted_outputs`` output beats have arrived in all or the watchdog fires."""
+        source = _Source(self.dut, beats, self.plan["stall_in"],
+                         self.plan["drive"] == "compliant", self.rng)
+        deadline = self.cycle + cycles
+        while self.cycle < deadline and not (
+                wanted_outputs is not None
+                and (len(self.sink.beats) >= wanted_outputs or self.quiet())):
+            await FallingEdge(self.dut.clk)
+            source.drive()
+            self.dut.m_axis_tready.value = int(self.rng.random() >= self.plan["stall_out"])
+            await ReadOnly()
+            self.cycle += 1
+            moved = [monitor.sample(self.cycle) for monitor in self.monitors]
+            if moved[0]:
+                source.accepted()
+            if any(moved):
+                self.last_handshake = self.cycle
+            await RisingEdge(self.dut.clk)
+        await FallingEdge(self.dut.clk)
+        self.dut.s_axis_tvalid.value = 0
+
+    def quiet(self) -> bool:
+        """The watchdog: no stream has handshaken for the plan's quiet window."""
+        return self.cycle - self.last_handshake >= self.plan["quiet_cycles"]
+
+
 @cocotb.test()
 async def network_streams_images(dut):
     with open(os.environ["NETWORK_PLAN"]) as f:
         plan = json.load(f)
-    rng = random.Random(plan["seed"])
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    source = _Monitor(dut, "s_axis")
-    sink = _Monitor(dut, "m_axis")
-    probes = {p["layer"]: _Monitor(getattr(dut, p["instance"]), p["port"])
-              for p in plan["probes"]}
-    cycle = 0
+    bench = _Bench(dut, plan)
+    abandoned = plan.get("abandoned_frame")
+    reached_before_reset = []
+    if abandoned:
+        await _reset(dut)
+        await bench.stream(abandoned["beats"], abandoned["cycles"])
+        reached_before_reset = [layer for layer, m in bench.probes.items() if m.beats]
+        for monitor in bench.monitors:
+            monitor.clear()  # only what follows the last reset is checked
+    deadlock = None
+    wanted = 0
     for group in plan["frame_groups"]:
         await _reset(dut)
-        beats = group["beats"]
-        sent = 0
-        wanted = len(sink.beats) + group["output_beats"]
-        deadline = cycle + plan["max_cycles"]
-        while len(sink.beats) < wanted and cycle < deadline:
-            await FallingEdge(dut.clk)
-            if sent < len(beats) and rng.random() >= plan["stall_in"]:
-                data, last = beats[sent]
-                dut.s_axis_tdata.value = int(data, 16)
-                dut.s_axis_tlast.value = last
-                dut.s_axis_tvalid.value = 1
-            else:
-                dut.s_axis_tvalid.value = 0
-            dut.m_axis_tready.value = int(rng.random() >= plan["stall_out"])
-            await ReadOnly()
-            cycle += 1
-            sent += source.sample(cycle)
-            sink.sample(cycle)
-            for monitor in probes.values():
-                monitor.sample(cycle)
-            await RisingEdge(dut.clk)
-        await FallingEdge(dut.clk)
-        dut.s_axis_tvalid.value = 0
+        bench.last_handshake = bench.cycle
+        wanted += group["output_beats"]
+        await bench.stream(group["beats"], plan["max_cycles"], wanted)
+        if len(bench.sink.beats) < wanted and bench.quiet():
+            deadlock = {"cycle": bench.cycle, "last_handshake": bench.last_handshake}
+            break
 
     with open(os.environ["NETWORK_RESULTS"], "w") as f:
-        json.dump({"output": sink.beats, "output_cycles": sink.cycles,
-                   "input_cycles": source.cycles,
-                   "probes": {layer: m.beats for layer, m in probes.items()}}, f)
-    assert len(sink.beats) == sum(g["output_beats"] for g in plan["frame_groups"]), (
-        f"only {len(sink.beats)} output beats arrived within the cycle budget (deadlock?)")
+        json.dump({"output": bench.sink.beats, "output_cycles": bench.sink.cycles,
+                   "input_cycles": bench.source.cycles,
+                   "probes": {layer: m.beats for layer, m in bench.probes.items()},
+                   "probe_last_cycles": {layer: m.cycles[-1] if m.cycles else None
+                                         for layer, m in bench.probes.items()},
+                   "reached_before_reset": reached_before_reset,
+                   "deadlock": deadlock}, f)
+    assert deadlock or len(bench.sink.beats) == wanted, (
+        f"only {len(bench.sink.beats)} of {wanted} output beats arrived within the cycle "
+        f"budget while streams kept moving")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,13 @@ from bnn_hls.tools.cocotb_run import run_cocotb
 TOP = "bnn_top"
 
 
+class Drive(Enum):
+    """How the testbench offers input beats (gaps between beats are random either way)."""
+
+    AGGRESSIVE = "aggressive"  # tvalid may also drop before its beat is accepted
+    COMPLIANT = "compliant"  # AXI4-Stream: a raised beat is held until accepted
+
+
 def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
                  target_cycles: int = 2048) -> tuple[DataflowPlan, list[Path]]:
     """Plan the dataflow for the RTL backend and write its tiles, top level, ROM files and
@@ -42,15 +50,47 @@ def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None 
 
 
 @dataclass(frozen=True)
+class StoppedStream:
+    """A probed layer stream that had not carried all of its beats when the design stalled."""
+
+    layer: str
+    beats: int
+    expected: int
+    last_cycle: int | None  # of its last beat; None if it never moved
+
+
+@dataclass(frozen=True)
+class Deadlock:
+    cycle: int  # when the watchdog fired
+    last_handshake: int  # the last cycle any stream (input, output or probe) moved
+    stopped: tuple[StoppedStream, ...]
+
+    def describe(self) -> str:
+        moved = [s for s in self.stopped if s.beats]
+        idle = [s for s in self.stopped if not s.beats]
+        stopped = ", ".join(f"layer '{s.layer}' ({s.beats} of {s.expected} beats, last at "
+                            f"cycle {s.last_cycle})" for s in moved) or "none"
+        if idle:
+            stopped += f"; {len(idle)} more never moved, the first '{idle[0].layer}'"
+        return (f"deadlock: no stream moved for {self.cycle - self.last_handshake} cycles "
+                f"after cycle {self.last_handshake}; stopped short: {stopped}")
+
+
+@dataclass(frozen=True)
 class SimulationReport:
     images: int
     exact_images: int  # images whose every logit equals the golden model's
-    divergence: Divergence | None
+    divergence: Divergence | None  # never set when the design deadlocked
+    deadlock: Deadlock | None
     latency_cycles: int  # first input beat accepted -> first logit beat out
     cycles_per_image: float | None  # steady state between back-to-back images
     ideal_cycles_per_image: int
+    reached_before_reset: tuple[str, ...]  # layers the abandoned frame reached, if one was sent
 
     def summary(self, clock_mhz: float) -> str:
+        if self.deadlock:
+            return "\n".join([f"{self.exact_images}/{self.images} images came out bit-exact "
+                              "before the design deadlocked", self.deadlock.describe()])
         lines = [f"{self.exact_images}/{self.images} images bit-exact with the golden model"]
         if self.divergence:
             lines.append(self.divergence.describe())
@@ -60,7 +100,7 @@ class SimulationReport:
             lines.append(f"steady state {self.cycles_per_image:.0f} cycles/image "
                          f"(ideal {self.ideal_cycles_per_image}, ratio "
                          f"{self.ideal_cycles_per_image / self.cycles_per_image:.2f}); "
-                         f"{rate:,.0f} images/s at {clock_mhz:g} MHz")
+                         f"{rate:,.0f} images/s at an assumed {clock_mhz:g} MHz clock")
         return "\n".join(lines)
 
 
@@ -75,53 +115,89 @@ def _words(beats: list[str]) -> list[int]:
 
 def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups: int = 1,
              stall_in: float = 0.0, stall_out: float = 0.0, seed: int = 1,
+             drive: Drive = Drive.AGGRESSIVE, reset_mid_frame: bool = False,
              waves: bool = False) -> SimulationReport:
     """Stream ``pixels`` through the design in ``rtl_dir`` (split into ``frame_groups``
-    back-to-back groups with a reset before each) and compare with the golden model."""
+    back-to-back groups with a reset before each) and compare with the golden model.
+
+    ``reset_mid_frame`` first sends three quarters of the last image and leaves them in
+    flight for two ideal image times before the first reset; only beats recorded after it
+    are checked."""
+    for name, stall in (("stall_in", stall_in), ("stall_out", stall_out)):
+        if not 0 <= stall < 1:
+            raise BnnHlsError(f"{name} {stall} must be in [0, 1)")
     rtl_dir = Path(rtl_dir).resolve()  # the simulator runs there: every path must be absolute
     manifest = json.loads((rtl_dir / "manifest.json").read_text())
+    ideal = manifest["ideal_cycles_per_image"]
     logits, trace = GoldenModel(graph).run(pixels, trace=True)
     groups = np.array_split(np.arange(len(pixels)), frame_groups)
     out_folds = -(-logits.shape[1] // manifest["out_lanes"])
     input_layout = StreamLayout(pixels.shape[1], manifest["in_lanes"], manifest["pixel_bits"],
                                 signed=False)
+
+    def input_beats(images: np.ndarray) -> list[list]:
+        return [[f"{d:x}", int(last)] for d, last in input_layout.pack(images)]
+
     plan = {
-        "seed": seed, "stall_in": stall_in, "stall_out": stall_out,
-        "max_cycles": 200_000 + 50 * manifest["ideal_cycles_per_image"] * len(pixels),
+        "seed": seed, "stall_in": stall_in, "stall_out": stall_out, "drive": drive.value,
+        "max_cycles": 200_000 + 50 * ideal * len(pixels),
+        # The watchdog: between two handshakes anywhere, a working design waits at most for
+        # its slowest layer's work on one image (the ideal image time); twice that plus
+        # 1000 cycles of pipeline fill, stretched by the stalls, passes only in a deadlock.
+        "quiet_cycles": int((1000 + 2 * ideal) / (1 - max(stall_in, stall_out))),
         "probes": manifest["probes"],
-        "frame_groups": [{"beats": [[f"{d:x}", int(last)] for d, last in
-                                    input_layout.pack(pixels[g])],
-                          "output_beats": len(g) * out_folds} for g in groups if len(g)],
+        "frame_groups": [{"beats": input_beats(pixels[g]), "output_beats": len(g) * out_folds}
+                         for g in groups if len(g)],
     }
+    if reset_mid_frame:  # about one latency: the frame's head reaches the last blocks
+        beats = input_beats(pixels[-1:])
+        plan["abandoned_frame"] = {"beats": beats[:len(beats) * 3 // 4], "cycles": 2 * ideal}
     plan_path = rtl_dir / "sim_plan.json"
     results_path = rtl_dir / "sim_results.json"
     plan_path.write_text(json.dumps(plan))
     results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
     # The simulation runs in the RTL directory, where the ROM files are named from.
-    run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
-               rtl_dir / "sim_build",
-               extra_env={"NETWORK_PLAN": str(plan_path), "NETWORK_RESULTS": str(results_path)},
-               waves=waves)
-    if not results_path.is_file():
-        raise BnnHlsError(f"{rtl_dir}: the simulation ended without results; see "
-                          f"{rtl_dir / 'sim_build'}")
+    result = run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
+                        rtl_dir / "sim_build",
+                        extra_env={"NETWORK_PLAN": str(plan_path),
+                                   "NETWORK_RESULTS": str(results_path)},
+                        waves=waves)
+    if not result.ok:
+        raise BnnHlsError(f"{rtl_dir}: the network testbench did not pass ({result.failed} "
+                          f"failed, {result.skipped} skipped); see {result.results_xml}")
     results = json.loads(results_path.read_text())
-    return _report(graph, manifest, logits, trace, results, len(groups))
+    return _report(manifest, logits, trace, results, len(groups))
 
 
-def _report(graph, manifest, logits, trace, results, frame_groups) -> SimulationReport:
+def _deadlock(manifest: dict, trace: dict[str, np.ndarray], results: dict) -> Deadlock:
+    stopped = []
+    for layer, layout in probe_layouts(manifest):
+        shape = trace[layer].shape
+        expected = shape[0] * int(np.prod(shape[2:])) * layout.beats_per_pixel
+        beats = len(results["probes"][layer])
+        if beats < expected:
+            stopped.append(StoppedStream(layer, beats, expected,
+                                         results["probe_last_cycles"][layer]))
+    return Deadlock(results["deadlock"]["cycle"], results["deadlock"]["last_handshake"],
+                    tuple(stopped))
+
+
+def _report(manifest, logits, trace, results, frame_groups) -> SimulationReport:
     out_lanes, out_width = manifest["out_lanes"], manifest["out_width"]
     output_layout = StreamLayout(logits.shape[1], out_lanes, out_width, signed=True)
     got = output_layout.unpack(_words(results["output"]), logits.shape)
     exact = int((got == logits).all(axis=1).sum())
+    deadlock = _deadlock(manifest, trace, results) if results["deadlock"] else None
     recorded = {layer: _words(beats) for layer, beats in results["probes"].items()}
-    divergence = first_divergence(probe_layouts(manifest), trace, recorded)
+    divergence = None if deadlock else first_divergence(probe_layouts(manifest), trace,
+                                                        recorded)
     out_folds = -(-logits.shape[1] // out_lanes)
     ends = results["output_cycles"][out_folds - 1::out_folds]
     latency = results["output_cycles"][0] - results["input_cycles"][0] if ends else 0
     steady = None
     if frame_groups == 1 and len(ends) >= 3:
         steady = (ends[-1] - ends[1]) / (len(ends) - 2)  # skip the first image's fill
-    return SimulationReport(len(logits), exact, divergence, latency, steady,
-                            manifest["ideal_cycles_per_image"])
+    return SimulationReport(len(logits), exact, divergence, deadlock, latency, steady,
+                            manifest["ideal_cycles_per_image"],
+                            tuple(results["reached_before_reset"]))
