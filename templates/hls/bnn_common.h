@@ -1,0 +1,76 @@
+// Lane access, popcount, rounding and saturation shared by every bnn-hls kernel.
+// Arithmetic is docs/numerics.md, in ap_int/ap_uint integers only.
+#ifndef BNN_COMMON_H
+#define BNN_COMMON_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+namespace bnn {
+
+// Lane i of a beat, sign- or zero-extended by one bit so signed and unsigned lanes share a
+// type (stream layout: lane i at bits [i*W +: W]).
+template <int W, bool SIGNED, int BEAT_W>
+ap_int<W + 1> lane(const ap_uint<BEAT_W>& beat, int i) {
+#pragma HLS INLINE
+    const ap_uint<W> bits = beat.range(i * W + W - 1, i * W);
+    if (SIGNED) return ap_int<W>(bits);
+    return bits;
+}
+
+template <int W, int BEAT_W, typename T>
+void set_lane(ap_uint<BEAT_W>& beat, int i, const T& value) {
+#pragma HLS INLINE
+    beat.range(i * W + W - 1, i * W) = ap_uint<W>(value);
+}
+
+// Bits set in a 64-bit word: a shift-and-add tree, no multiplier.
+inline unsigned popcount64(unsigned long long v) {
+#pragma HLS INLINE
+    v = v - ((v >> 1) & 0x5555555555555555ULL);
+    v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    v += v >> 8;
+    v += v >> 16;
+    v += v >> 32;
+    return static_cast<unsigned>(v & 0x7f);
+}
+
+// Bits set in an N-bit word, 64 bits at a time.
+template <int COUNT_W, int N>
+ap_uint<COUNT_W> popcount(const ap_uint<N>& x) {
+#pragma HLS INLINE
+    ap_uint<COUNT_W> total = 0;
+    for (int lo = 0; lo < N; lo += 64) {
+#pragma HLS UNROLL
+        const int hi = lo + 63 < N - 1 ? lo + 63 : N - 1;
+        total += popcount64(x.range(hi, lo).to_uint64());
+    }
+    return total;
+}
+
+// align(x, F_from, F_to) with SHIFT = F_from - F_to: rshift_round for SHIFT > 0 (add half an
+// LSB, arithmetic shift), an exact left shift for SHIFT < 0; W holds every intermediate.
+template <int SHIFT, int W>
+ap_int<W> align(const ap_int<W>& x) {
+#pragma HLS INLINE
+    const int right = SHIFT > 0 ? SHIFT : 0;
+    const int left = SHIFT < 0 ? -SHIFT : 0;
+    const ap_int<W> half = SHIFT > 0 ? (ap_int<W>(1) << (right > 0 ? right - 1 : 0)) : ap_int<W>(0);
+    const ap_int<W> rounded = x + half;
+    if (SHIFT > 0) return rounded >> right;
+    return x << left;
+}
+
+// Clamp to [LO, HI] on the sides the plan proved reachable; elsewhere the value fits OUT_W.
+template <int OUT_W, bool CLAMP_LO, bool CLAMP_HI, long long LO, long long HI, int W>
+ap_int<OUT_W> saturate(const ap_int<W>& x) {
+#pragma HLS INLINE
+    if (CLAMP_LO && x < LO) return ap_int<OUT_W>(LO);
+    if (CLAMP_HI && x > HI) return ap_int<OUT_W>(HI);
+    return x;
+}
+
+}  // namespace bnn
+
+#endif

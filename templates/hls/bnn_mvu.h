@@ -1,0 +1,90 @@
+// Matrix-vector units, folded as finn-hlslib's MVAU: per output pixel, SF = N/SIMD input
+// beats are read once (at neuron fold 0), kept, and replayed for the NF = Cout/PE neuron
+// folds; PE accumulators; one output beat of PE lanes per neuron fold.
+#ifndef BNN_MVU_H
+#define BNN_MVU_H
+
+#include "bnn_common.h"
+
+namespace bnn {
+
+// XNOR-popcount: input beats {valid[SIMD], act[SIMD]}; per output channel
+// dot = 2 * popcount(valid & ~(act ^ w)) - popcount(valid), so padding taps count 0.
+// weights[pe][nf*SF + sf]: channel nf*PE + pe's inputs [sf*SIMD, (sf+1)*SIMD).
+template <int SIMD, int PE, int SF, int NF, int PIXELS, int COUNT_W, int DOT_W>
+void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_W> >& out,
+              const ap_uint<SIMD> weights[PE][NF * SF]) {
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=1
+    ap_uint<2 * SIMD> window[SF];
+    ap_uint<COUNT_W> matches[PE];
+#pragma HLS ARRAY_PARTITION variable=matches complete
+    ap_uint<COUNT_W> valid_count = 0;
+    int sf = 0, nf = 0;
+    for (int step = 0; step < PIXELS * NF * SF; step++) {
+#pragma HLS PIPELINE II=1
+        if (nf == 0) window[sf] = in.read();
+        const ap_uint<2 * SIMD> beat = window[sf];
+        const ap_uint<SIMD> act = beat.range(SIMD - 1, 0);
+        const ap_uint<SIMD> valid = beat.range(2 * SIMD - 1, SIMD);
+        if (sf == 0) valid_count = 0;
+        valid_count += popcount<COUNT_W>(valid);
+        ap_uint<PE * DOT_W> result = 0;
+        for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+            if (sf == 0) matches[pe] = 0;
+            const ap_uint<SIMD> agree = valid & ~(act ^ weights[pe][nf * SF + sf]);
+            matches[pe] += popcount<COUNT_W>(agree);
+            const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
+            set_lane<DOT_W>(result, pe, dot);
+        }
+        if (sf == SF - 1) out.write(result);
+        if (++sf == SF) {
+            sf = 0;
+            nf = nf == NF - 1 ? 0 : nf + 1;
+        }
+    }
+}
+
+// Real-valued: out[o] = sum_i W[o, i] * x[i] over signed ELEM_W-bit inputs; WITH_VALID input
+// beats are {valid[SIMD], data[SIMD x ELEM_W]} and elements with valid 0 contribute 0.
+// weights[nf*SF + sf][pe][s] = W[nf*PE + pe, sf*SIMD + s].
+template <int SIMD, int PE, int SF, int NF, int PIXELS, int ELEM_W, bool WITH_VALID,
+          int WEIGHT_W, int PRODUCT_W, int ACC_W>
+void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
+              hls::stream<ap_uint<PE * ACC_W> >& out,
+              const ap_int<WEIGHT_W> weights[NF * SF][PE][SIMD]) {
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=2
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=3
+    typedef ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> beat_t;
+    beat_t window[SF];
+    ap_int<ACC_W> acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    int sf = 0, nf = 0;
+    for (int step = 0; step < PIXELS * NF * SF; step++) {
+#pragma HLS PIPELINE II=1
+        if (nf == 0) window[sf] = in.read();
+        const beat_t beat = window[sf];
+        ap_uint<PE * ACC_W> result = 0;
+        for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+            if (sf == 0) acc[pe] = 0;
+            for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+                const bool valid = !WITH_VALID || beat[SIMD * ELEM_W + s];
+                const ap_int<PRODUCT_W> product =
+                    lane<ELEM_W, true>(beat, s) * weights[nf * SF + sf][pe][s];
+                if (valid) acc[pe] += product;
+            }
+            set_lane<ACC_W>(result, pe, acc[pe]);
+        }
+        if (sf == SF - 1) out.write(result);
+        if (++sf == SF) {
+            sf = 0;
+            nf = nf == NF - 1 ? 0 : nf + 1;
+        }
+    }
+}
+
+}  // namespace bnn
+
+#endif
