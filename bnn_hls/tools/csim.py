@@ -57,6 +57,8 @@ def to_limbs(words: list[int], width: int) -> np.ndarray:
 
 def from_limbs(array: np.ndarray, width: int) -> list[int]:
     limbs = _limbs(width)
+    if limbs == 1:
+        return array.tolist()
     rows = array.reshape(-1, limbs)
     return [sum(int(limb) << (LIMB_BITS * i) for i, limb in enumerate(row)) for row in rows]
 
@@ -93,13 +95,14 @@ class CsimModel:
         self.output_layout = StreamLayout(port["channels"], port["lanes"], port["width"],
                                           signed=True)
 
-    def _run(self, pixels: np.ndarray) -> np.ndarray:
+    def _run(self, pixels: np.ndarray, tracing: bool) -> np.ndarray:
         images = len(pixels)
         words = [word for word, _ in self.input_layout.pack(pixels)]
         data = to_limbs(words, self.input_layout.beat_width)
         out_beats = images * self.manifest["output"]["beats"]
         out = np.zeros(out_beats * _limbs(self.output_layout.beat_width), dtype=np.uint64)
         self.lib.bnn_csim_clear()
+        self.lib.bnn_csim_tracing(int(tracing))
         if self.lib.bnn_csim_run(data.ctypes.data, images, out.ctypes.data):
             raise BnnHlsError(f"C-sim of {self.dir}: {self.lib.bnn_csim_error().decode()}")
         words = from_limbs(out, self.output_layout.beat_width)
@@ -107,11 +110,11 @@ class CsimModel:
 
     def predict(self, pixels: np.ndarray) -> np.ndarray:
         """Raw pixels [N, C, H, W] -> integer logits [N, classes]."""
-        return self._run(pixels)
+        return self._run(pixels, tracing=False)
 
     def trace(self, pixels: np.ndarray) -> tuple[np.ndarray, dict[str, list[int]]]:
         """Logits and, per probed layer, the tdata of every beat its stream carried."""
-        logits = self._run(pixels)
+        logits = self._run(pixels, tracing=True)
         recorded = {}
         for probe in self.manifest["probes"]:
             name = probe["stream"].encode()

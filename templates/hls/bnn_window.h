@@ -69,7 +69,9 @@ void window(hls::stream<ap_uint<CHANNELS * ELEM_W> >& in,
             hls::stream<ap_uint<SIMD * (ELEM_W + 1)> >& out) {
     SlidingRows<CHANNELS * ELEM_W, H, W, K, S, P, OUT_H, OUT_W, 1> rows;
 #pragma HLS ARRAY_PARTITION variable=rows.rows_ complete dim=1
-    const int window_elems = K * K * CHANNELS;
+    // A tap's CHANNELS elements are contiguous in the window vector: each in-image tap
+    // overlapping this beat's elements [beat*SIMD, beat*SIMD + SIMD) is placed by one shift.
+    const ap_uint<CHANNELS> all_valid = ~ap_uint<CHANNELS>(0);
     int beat = 0;
     for (int step = 0; step < rows.IN_BEATS + OUT_H * OUT_W * BEATS; step++) {
 #pragma HLS PIPELINE II=1
@@ -79,16 +81,19 @@ void window(hls::stream<ap_uint<CHANNELS * ELEM_W> >& in,
         }
         ap_uint<SIMD * ELEM_W> data = 0;
         ap_uint<SIMD> valid = 0;
-        for (int i = 0; i < SIMD; i++) {
+        for (int tap = 0; tap < K * K; tap++) {
 #pragma HLS UNROLL
-            const int elem = beat * SIMD + i;
-            const int tap = elem / CHANNELS;
-            const int channel = elem % CHANNELS;
-            if (elem < window_elems && rows.in_image(tap / K, tap % K)) {
-                valid[i] = 1;
-                data.range(i * ELEM_W + ELEM_W - 1, i * ELEM_W) =
-                    rows.tap(tap / K, tap % K, 0).range(channel * ELEM_W + ELEM_W - 1,
-                                                        channel * ELEM_W);
+            const int offset = tap * CHANNELS - beat * SIMD;  // elements, may be negative
+            if (offset >= SIMD || offset + CHANNELS <= 0 || !rows.in_image(tap / K, tap % K)) {
+                continue;
+            }
+            const ap_uint<CHANNELS * ELEM_W> pixel = rows.tap(tap / K, tap % K, 0);
+            if (offset >= 0) {
+                data |= ap_uint<SIMD * ELEM_W>(pixel) << (offset * ELEM_W);
+                valid |= ap_uint<SIMD>(all_valid) << offset;
+            } else {
+                data |= ap_uint<SIMD * ELEM_W>(pixel >> (-offset * ELEM_W));
+                valid |= ap_uint<SIMD>(all_valid >> -offset);
             }
         }
         out.write((valid, data));

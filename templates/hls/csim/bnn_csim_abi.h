@@ -57,6 +57,9 @@ const char* bnn_csim_error() { return bnn_csim::last_error().c_str(); }
 
 void bnn_csim_trace(const char* name) { bnn_csim::trace(name); }
 
+// Record the traced streams' beats (on) or only their peaks (off).
+void bnn_csim_tracing(int on) { bnn_csim::registry().tracing = on != 0; }
+
 // Forget traced beats and peaks (the set of traced streams stays).
 void bnn_csim_clear() {
     for (auto& entry : bnn_csim::registry().channels) {

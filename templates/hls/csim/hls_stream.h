@@ -27,8 +27,9 @@ struct ChannelRecord {
 };
 
 struct Registry {
-    std::map<std::string, ChannelRecord> channels;
+    std::map<std::string, ChannelRecord> channels;  // nodes never move: streams keep pointers
     std::set<std::string> traced;
+    bool tracing = false;  // record the traced streams' beats
     std::vector<std::string> errors;  // leftover data found by destructors
 };
 
@@ -73,8 +74,11 @@ class stream : public stream<T, 0> {
 template <typename T>
 class stream<T, 0> {
   public:
-    stream() : name_("unnamed") {}
-    explicit stream(const char* name) : name_(name) { bnn_csim::registry().channels[name_]; }
+    stream() : stream("unnamed") {}
+    explicit stream(const char* name)
+        : name_(name),
+          record_(&bnn_csim::registry().channels[name_]),
+          traced_(bnn_csim::registry().tracing && bnn_csim::registry().traced.count(name_)) {}
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;
     virtual ~stream() {
@@ -90,11 +94,10 @@ class stream<T, 0> {
 
     void write(const T& value) {
         data_.push_back(value);
-        bnn_csim::ChannelRecord& channel = bnn_csim::registry().channels[name_];
-        if (static_cast<long>(data_.size()) > channel.peak) {
-            channel.peak = static_cast<long>(data_.size());
+        if (static_cast<long>(data_.size()) > record_->peak) {
+            record_->peak = static_cast<long>(data_.size());
         }
-        if (bnn_csim::registry().traced.count(name_)) bnn_csim::record(channel, value);
+        if (traced_) bnn_csim::record(*record_, value);
     }
     void operator<<(const T& value) { write(value); }
 
@@ -112,6 +115,8 @@ class stream<T, 0> {
 
   private:
     std::string name_;
+    bnn_csim::ChannelRecord* record_;
+    bool traced_;
     std::deque<T> data_;
 };
 
