@@ -78,9 +78,12 @@ def cmd_compile(args) -> None:
         write_vectors(graph, rng.integers(0, pixel_max + 1, shape, dtype=np.uint8), out)
     if args.rtl:
         _write_rtl(compiled, args, out)
+    if args.hls:
+        _write_hls(compiled, args, out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"compiled {graph.name} in {seconds:.2f} s -> {out}/ "
-          f"(ir.txt, numerics.txt, cost.txt, vectors/, summary.json{', rtl/' if args.rtl else ''})")
+          f"(ir.txt, numerics.txt, cost.txt, vectors/, summary.json{', rtl/' if args.rtl else ''}"
+          f"{', hls/' if args.hls else ''})")
 
 
 def _write_rtl(compiled, args, out: Path) -> None:
@@ -92,6 +95,58 @@ def _write_rtl(compiled, args, out: Path) -> None:
                if args.folding else None)
     _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
     print(f"RTL: {len(sources)} Verilog files in {out / 'rtl'}")
+
+
+def _write_hls(compiled, args, out: Path) -> None:
+    from bnn_hls.backends.hls.cycles import HLS_CYCLES
+    from bnn_hls.hw.folding import load_folding
+    from bnn_hls.tools.csim import DEFAULT_CLOCK_NS, DEFAULT_PART, generate_hls
+
+    folding = (load_folding(args.folding, compiled.graph, args.target_cycles, HLS_CYCLES)
+               if args.folding else None)
+    part, clock_ns = args.part or DEFAULT_PART, args.clock_ns or DEFAULT_CLOCK_NS
+    generate_hls(compiled.graph, out, folding, args.target_cycles, part, clock_ns)
+    print(f"HLS C++: {out / 'hls'} (Vitis HLS project for {part} at {clock_ns:g} ns)")
+
+
+def _recompiled(out: Path, needs: str):
+    """The compiled model of a directory written by 'bnn-hls compile', and test pixels."""
+    from bnn_hls.compiler.config import CompileConfig
+    from bnn_hls.compiler.importer import load_network
+    from bnn_hls.compiler.pipeline import compile_model
+
+    try:
+        summary = json.loads((out / "summary.json").read_text())
+    except FileNotFoundError:
+        raise BnnHlsError(f"{out}: no summary.json; run 'bnn-hls compile {needs}' "
+                          "first") from None
+    network = load_network(summary["checkpoint"], _load_arch(summary.get("arch")))
+    data = _digits_if_matching(network.cfg)
+    config = CompileConfig.from_dict(summary["config"], f"{out}/summary.json")
+    compiled = compile_model(network, config, data.train_x if data is not None else None)
+    return compiled, data
+
+
+def _test_pixels(graph, data, images: int) -> np.ndarray:
+    if data is not None:
+        return data.test_x[:images]
+    shape = (images,) + graph.tensors[graph.input].shape
+    pixel_max = graph.tensors[graph.input].fmt.hi
+    return np.random.default_rng(0).integers(0, pixel_max + 1, shape, dtype=np.uint8)
+
+
+def cmd_csim(args) -> None:
+    from bnn_hls.tools.csim import csim
+
+    out = Path(args.outdir)
+    if not (out / "hls" / "manifest.json").exists():
+        raise BnnHlsError(f"{out}: no hls/; compile with --hls first")
+    compiled, data = _recompiled(out, "--hls")
+    report = csim(compiled.graph, out / "hls", _test_pixels(compiled.graph, data, args.images))
+    print(report.summary())
+    if report.exact_images != report.images or report.divergence:
+        raise BnnHlsError(f"{out}: the C-simulation disagrees with the golden model"
+                          + (f": {report.divergence.describe()}" if report.divergence else ""))
 
 
 def cmd_simulate(args) -> None:
@@ -168,6 +223,7 @@ def cmd_train(args) -> None:
 def cmd_demo(args) -> None:
     print("bnn-hls demo: checkpoint -> IR -> golden model -> RTL -> Verilator -> report")
     args.rtl = True
+    args.hls = False
     cmd_compile(args)
     out = Path(args.output)
     print((out / "numerics.txt").read_text().split("\n\n")[1])
@@ -206,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     sub.choices["compile"].add_argument("--rtl", action="store_true",
                                         help="also generate the Verilog")
+    sub.choices["compile"].add_argument("--hls", action="store_true",
+                                        help="also generate the HLS C++ and Vitis project")
+    sub.choices["compile"].add_argument("--part", help="FPGA part of the Vitis HLS project "
+                                                       "(default xczu7ev-ffvc1156-2-e)")
+    sub.choices["compile"].add_argument("--clock-ns", type=float,
+                                        help="clock period of the Vitis HLS project (5 ns)")
     sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
     sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0)
 
@@ -218,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
     p.add_argument("--waves", action="store_true", help="write a VCD waveform, rtl/dump.vcd")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("csim", help="g++ C-simulation of the HLS C++ of a compiled design")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --hls'")
+    p.add_argument("-n", "--images", type=_positive_int, default=16,
+                   help="test images to run")
+    p.set_defaults(func=cmd_csim)
 
     p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")

@@ -30,19 +30,38 @@ from bnn_hls.tools.gxx import build_shared_library
 from bnn_hls.tools.simulate import probe_layouts
 
 TOP = "bnn_top"
+DEFAULT_PART = "xczu7ev-ffvc1156-2-e"
+DEFAULT_CLOCK_NS = 5.0
 LIMB_BITS = 64
 LIMB_MASK = (1 << LIMB_BITS) - 1
 
 
 def generate_hls(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
-                 target_cycles: int = 2048) -> tuple[DataflowPlan, HlsDesign]:
-    """Plan the dataflow under the HLS cycle model and write its C++ under ``outdir``/hls."""
+                 target_cycles: int = 2048, part: str = DEFAULT_PART,
+                 clock_ns: float = DEFAULT_CLOCK_NS) -> tuple[DataflowPlan, HlsDesign]:
+    """Plan the dataflow under the HLS cycle model and write its C++ and Vitis project under
+    ``outdir``/hls; with test vectors in ``outdir``/vectors, also their beats for the
+    project's testbench."""
     folding = folding or auto_folding(graph, target_cycles, HLS_CYCLES)
     plan = build_plan(graph, folding, HLS_CYCLES, TOP)
     _, height, width = graph.tensors[graph.input].shape
     design = HlsDesign(plan, height * width)
     design.write(Path(outdir) / "hls")
+    design.write_project(Path(outdir) / "hls", part, clock_ns)
+    vectors = Path(outdir) / "vectors"
+    if (vectors / "inputs.npy").is_file():
+        write_testbench_beats(graph, plan, vectors)
     return plan, design
+
+
+def write_testbench_beats(graph: ir.Graph, plan: DataflowPlan, vectors: Path) -> None:
+    """The test inputs and the golden logits as the top's port beats, one hex word a line."""
+    pixels = np.load(vectors / "inputs.npy")
+    logits = GoldenModel(graph).run(pixels)
+    for name, layout, values in (("input", plan.input_layout, pixels),
+                                 ("output", plan.output_layout, logits)):
+        (vectors / f"hls_{name}_beats.txt").write_text(
+            "".join(f"{word:x}\n" for word, _ in layout.pack(values)))
 
 
 def _limbs(width: int) -> int:

@@ -10,11 +10,14 @@ namespace bnn {
 
 // XNOR-popcount: input beats {valid[SIMD], act[SIMD]}; per output channel
 // dot = 2 * popcount(valid & ~(act ^ w)) - popcount(valid), so padding taps count 0.
-// weights[pe][nf*SF + sf]: channel nf*PE + pe's inputs [sf*SIMD, (sf+1)*SIMD).
-template <int SIMD, int PE, int SF, int NF, int PIXELS, int COUNT_W, int DOT_W>
+// weights[pe][nf*SF + sf]: channel nf*PE + pe's inputs [sf*SIMD, (sf+1)*SIMD), as LIMBS
+// 64-bit limbs, least significant first.
+template <int SIMD, int PE, int SF, int NF, int PIXELS, int COUNT_W, int DOT_W, typename LimbT,
+          int LIMBS>
 void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_W> >& out,
-              const ap_uint<SIMD> weights[PE][NF * SF]) {
+              const LimbT weights[PE][NF * SF][LIMBS]) {
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=1
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=3
     ap_uint<2 * SIMD> window[SF];
     ap_uint<COUNT_W> matches[PE];
 #pragma HLS ARRAY_PARTITION variable=matches complete
@@ -32,7 +35,13 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
             if (sf == 0) matches[pe] = 0;
-            const ap_uint<SIMD> agree = valid & ~(act ^ weights[pe][nf * SF + sf]);
+            ap_uint<SIMD> w = 0;
+            for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+                const int hi = limb * 64 + 63 < SIMD - 1 ? limb * 64 + 63 : SIMD - 1;
+                w.range(hi, limb * 64) = weights[pe][nf * SF + sf][limb];
+            }
+            const ap_uint<SIMD> agree = valid & ~(act ^ w);
             matches[pe] += popcount<COUNT_W>(agree);
             const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
             set_lane<DOT_W>(result, pe, dot);
@@ -49,10 +58,9 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
 // beats are {valid[SIMD], data[SIMD x ELEM_W]} and elements with valid 0 contribute 0.
 // weights[nf*SF + sf][pe][s] = W[nf*PE + pe, sf*SIMD + s].
 template <int SIMD, int PE, int SF, int NF, int PIXELS, int ELEM_W, bool WITH_VALID,
-          int WEIGHT_W, int PRODUCT_W, int ACC_W>
+          int WEIGHT_W, int PRODUCT_W, int ACC_W, typename WeightT>
 void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
-              hls::stream<ap_uint<PE * ACC_W> >& out,
-              const ap_int<WEIGHT_W> weights[NF * SF][PE][SIMD]) {
+              hls::stream<ap_uint<PE * ACC_W> >& out, const WeightT weights[NF * SF][PE][SIMD]) {
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=2
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=3
     typedef ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> beat_t;
@@ -71,8 +79,8 @@ void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
             for (int s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL
                 const bool valid = !WITH_VALID || beat[SIMD * ELEM_W + s];
-                const ap_int<PRODUCT_W> product =
-                    lane<ELEM_W, true>(beat, s) * weights[nf * SF + sf][pe][s];
+                const ap_int<WEIGHT_W> weight = weights[nf * SF + sf][pe][s];
+                const ap_int<PRODUCT_W> product = lane<ELEM_W, true>(beat, s) * weight;
                 if (valid) acc[pe] += product;
             }
             set_lane<ACC_W>(result, pe, acc[pe]);

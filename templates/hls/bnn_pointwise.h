@@ -11,10 +11,9 @@ namespace bnn {
 // bias + 2^(SHIFT-1), so the rounding is a plain arithmetic shift of the sum.
 template <int LANES, int FOLDS, int PIXELS, int IN_W, bool IN_SIGNED, int OUT_W, int MULT_W,
           int BIAS_W, int PRODUCT_W, int SUM_W, int SHIFT, bool CLAMP_LO, bool CLAMP_HI,
-          long long OUT_LO, long long OUT_HI>
+          long long OUT_LO, long long OUT_HI, typename MultT, typename BiasT>
 void affine(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LANES * OUT_W> >& out,
-            const ap_int<MULT_W> mults[FOLDS * LANES],
-            const ap_int<BIAS_W> rounded_biases[FOLDS * LANES]) {
+            const MultT mults[FOLDS * LANES], const BiasT rounded_biases[FOLDS * LANES]) {
 #pragma HLS ARRAY_PARTITION variable=mults cyclic factor=LANES dim=1
 #pragma HLS ARRAY_PARTITION variable=rounded_biases cyclic factor=LANES dim=1
     int fold = 0;
@@ -24,9 +23,10 @@ void affine(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LANES *
         ap_uint<LANES * OUT_W> result = 0;
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
-            const ap_int<PRODUCT_W> product = lane<IN_W, IN_SIGNED>(word, i) *
-                                              mults[fold * LANES + i];
-            const ap_int<SUM_W> total = product + rounded_biases[fold * LANES + i];
+            const ap_int<MULT_W> mult = mults[fold * LANES + i];
+            const ap_int<BIAS_W> bias = rounded_biases[fold * LANES + i];
+            const ap_int<PRODUCT_W> product = lane<IN_W, IN_SIGNED>(word, i) * mult;
+            const ap_int<SUM_W> total = product + bias;
             const ap_int<SUM_W - SHIFT> shifted = total >> SHIFT;
             set_lane<OUT_W>(result, i,
                             saturate<OUT_W, CLAMP_LO, CLAMP_HI, OUT_LO, OUT_HI>(shifted));

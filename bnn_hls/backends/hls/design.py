@@ -20,8 +20,10 @@ from bnn_hls.backends.render import render
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import DataflowPlan, Endpoint, output_pixels
+from bnn_hls.hw.stages import RelaneStage
 
 MIN_DEPTH = 2  # what Vitis gives a dataflow channel by default
+AP_INT_DEFAULT_MAX_W = 1024
 LIBRARY = ("bnn_common.h", "bnn_pointwise.h", "bnn_window.h", "bnn_mvu.h", "bnn_streams.h",
            "bnn_hls.h")
 CSIM_HEADERS = ("hls_stream.h", "ap_axi_sdata.h", "bnn_csim_abi.h")
@@ -147,6 +149,24 @@ class HlsDesign:
             shutil.copyfile(template_dir() / "csim" / name, directory / "csim" / name)
         (directory / "manifest.json").write_text(json.dumps(self.manifest(), indent=1))
         return [directory / f"{self.top}.cpp"]
+
+    @property
+    def max_word_width(self) -> int:
+        """The widest ap_uint of the design (streams, and a re-laned pixel): AP_INT_MAX_W."""
+        pixels = [p.stage.channels * p.stage.width for p in self.plan.stages.values()
+                  if isinstance(p.stage, RelaneStage)]
+        return max([AP_INT_DEFAULT_MAX_W, *pixels, *(s.width for s in self.streams)])
+
+    def write_project(self, directory: Path, part: str, clock_ns: float) -> list[Path]:
+        """The Vitis HLS project files beside the sources: the testbench over the test
+        vectors, hls_config.cfg (v++ unified flow) and run_hls.tcl (Tcl flow)."""
+        context = {**self._context(), "part": part, "clock_ns": f"{clock_ns:g}",
+                   "max_width": self.max_word_width}
+        written = {f"{self.top}_tb.cpp": "hls/testbench.cpp.j2",
+                   "hls_config.cfg": "hls/hls_config.cfg.j2", "run_hls.tcl": "hls/run_hls.tcl.j2"}
+        for name, template in written.items():
+            (Path(directory) / name).write_text(render(template, **context))
+        return [Path(directory) / name for name in written]
 
     def manifest(self) -> dict:
         """What a C-simulation needs to drive and check the design without the plan."""

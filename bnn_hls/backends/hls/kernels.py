@@ -57,20 +57,34 @@ def long_long(value: int) -> str:
     return f"{value}LL"
 
 
-def ap_literal(value: int, width: int, signed: bool) -> str:
-    """An ap_(u)int<width> initialiser: a plain literal while it fits 64 bits, else the
-    ap_int string constructor (as FINN writes wide weight words)."""
-    kind = "ap_int" if signed else "ap_uint"
-    if width <= LONG_LONG_BITS - 1 or (not signed and width <= LONG_LONG_BITS):
-        return f"{value}LL" if signed else f"{value:#x}ULL"
-    digits = f"-{-value:x}" if value < 0 else f"{value:x}"
-    return f'{kind}<{width}>("{digits}", 16)'
+def storage_type(width: int, signed: bool) -> str:
+    """The narrowest C integer type holding ``width``-bit values: constant arrays of plain
+    integers are static data to g++ (ap_int elements would each need a constructor run at
+    load time, minutes of compile time for a large model); kernels widen them on use."""
+    for bits in (8, 16, 32, 64):
+        if width <= bits:
+            return f"int{bits}_t" if signed else f"uint{bits}_t"
+    raise ValueError(f"a {width}-bit constant is wider than 64 bits")
 
 
 def _array(name: str, width: int, signed: bool, values: np.ndarray) -> ConstArray:
-    kind = "ap_int" if signed else "ap_uint"
-    flat = tuple(ap_literal(int(v), width, signed) for v in np.asarray(values).ravel())
-    return ConstArray(name, f"{kind}<{width}>", tuple(np.asarray(values).shape), flat)
+    values = np.asarray(values)
+    ctype = storage_type(width, signed)
+    literal = "{}LL" if ctype == "int64_t" else "{:#x}ULL" if ctype == "uint64_t" else "{}"
+    return ConstArray(name, ctype, tuple(values.shape),
+                      tuple(literal.format(int(v)) for v in values.ravel()))
+
+
+def binary_limbs(words: np.ndarray, simd: int) -> np.ndarray:
+    """[PE, steps] SIMD-bit words -> [PE, steps, limbs] of their 64-bit limbs, least
+    significant first (the xnor_mvu kernel joins them)."""
+    limbs = -(-simd // LONG_LONG_BITS)
+    mask = (1 << LONG_LONG_BITS) - 1
+    out = np.empty(words.shape + (limbs,), dtype=object)
+    for index, word in np.ndenumerate(words):
+        for limb in range(limbs):
+            out[index + (limb,)] = (int(word) >> (LONG_LONG_BITS * limb)) & mask
+    return out
 
 
 def _call(function: str, args: Iterable[int | bool | str], *constants: ConstArray) -> KernelCall:
@@ -123,7 +137,8 @@ def global_sum(stage: GlobalSumStage, pixels: int, name: str) -> KernelCall:
 def xnor_mvu(stage: XnorMvuStage, pixels: int, name: str) -> KernelCall:
     return _call("xnor_mvu", (stage.simd, stage.pe, stage.synapse_folds, stage.neuron_folds,
                               stage.pixels_per_image, stage.count_width, stage.dot_width),
-                 _array(f"{name}_weights", stage.simd, False, stage.rom_words))
+                 _array(f"{name}_weights", min(stage.simd, LONG_LONG_BITS), False,
+                        binary_limbs(stage.rom_words, stage.simd)))
 
 
 def real_mvu(stage: RealMvuStage, pixels: int, name: str) -> KernelCall:
