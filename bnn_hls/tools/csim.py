@@ -95,7 +95,8 @@ class CsimModel:
         started = time.perf_counter()
         library = build_shared_library(
             [self.dir / f"{top}.cpp", self.dir / "csim" / f"{top}_csim.cpp"],
-            [self.dir / "csim", self.dir], self.dir / "csim" / "build")
+            [self.dir / "csim", self.dir], self.dir / "csim" / "build",
+            {"AP_INT_MAX_W": self.manifest["max_word_width"]})
         self.build_seconds = time.perf_counter() - started
         self.lib = ctypes.CDLL(str(library))
         self.lib.bnn_csim_run.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]

@@ -44,13 +44,14 @@ def compiler() -> str:
 
 
 def build_shared_library(sources: list[Path], include_dirs: list[Path], build_dir: Path,
-                         optimise: str = "-O2") -> Path:
+                         defines: dict[str, int] | None = None, optimise: str = "-O2") -> Path:
     """Compile ``sources`` into a new shared library under ``build_dir`` (a fresh file name
     per build, so a process can load a rebuilt design). Own headers come first on the
     include path, so the C-sim stand-ins shadow any vendor header of the same name."""
     build_dir.mkdir(parents=True, exist_ok=True)
     library = build_dir / f"csim_{uuid.uuid4().hex[:8]}.so"
     command = [compiler(), STANDARD, optimise, "-fPIC", "-shared", *WARNINGS,
+               *(f"-D{k}={v}" for k, v in (defines or {}).items()),
                *(f"-I{d}" for d in include_dirs), "-isystem", str(ap_types_dir()),
                *(str(s) for s in sources), "-o", str(library)]
     result = subprocess.run(command, capture_output=True, text=True)

@@ -129,7 +129,8 @@ class HlsDesign:
         return self.plan.name
 
     def _context(self) -> dict:
-        return {"top": self.top, "model": self.plan.model, "streams": self.streams,
+        return {"top": self.top, "model": self.plan.model,
+                "max_word_width": self.max_word_width, "streams": self.streams,
                 "calls": self.calls, "input": self.input, "output": self.output}
 
     def write(self, directory: Path) -> list[Path]:
@@ -175,6 +176,7 @@ class HlsDesign:
                     "beats": top_port.beats}
 
         return {"top": self.top, "model": self.plan.model,
+                "max_word_width": self.max_word_width,
                 "input": port(self.input, self.plan.input_layout),
                 "output": port(self.output, self.plan.output_layout),
                 "streams": [{"name": s.name, "width": s.width, "depth": s.depth}
