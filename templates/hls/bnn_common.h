@@ -36,19 +36,6 @@ inline unsigned popcount64(unsigned long long v) {
     return static_cast<unsigned>(v & 0x7f);
 }
 
-// Bits set in an N-bit word, 64 bits at a time.
-template <int COUNT_W, int N>
-ap_uint<COUNT_W> popcount(const ap_uint<N>& x) {
-#pragma HLS INLINE
-    ap_uint<COUNT_W> total = 0;
-    for (int lo = 0; lo < N; lo += 64) {
-#pragma HLS UNROLL
-        const int hi = lo + 63 < N - 1 ? lo + 63 : N - 1;
-        total += popcount64(x.range(hi, lo).to_uint64());
-    }
-    return total;
-}
-
 // align(x, F_from, F_to) with SHIFT = F_from - F_to: rshift_round for SHIFT > 0 (add half an
 // LSB, arithmetic shift), an exact left shift for SHIFT < 0; W holds every intermediate.
 template <int SHIFT, int W>

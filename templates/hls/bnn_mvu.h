@@ -11,38 +11,47 @@ namespace bnn {
 // XNOR-popcount: input beats {valid[SIMD], act[SIMD]}; per output channel
 // dot = 2 * popcount(valid & ~(act ^ w)) - popcount(valid), so padding taps count 0.
 // weights[pe][nf*SF + sf]: channel nf*PE + pe's inputs [sf*SIMD, (sf+1)*SIMD), as LIMBS
-// 64-bit limbs, least significant first.
+// 64-bit limbs, least significant first; beats are split the same way when read, so the
+// XNOR and popcount work on 64-bit words (bits past SIMD are 0 in all three).
 template <int SIMD, int PE, int SF, int NF, int PIXELS, int COUNT_W, int DOT_W, typename LimbT,
           int LIMBS>
 void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_W> >& out,
               const LimbT weights[PE][NF * SF][LIMBS]) {
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=1
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=3
-    ap_uint<2 * SIMD> window[SF];
+    unsigned long long act[SF][LIMBS];
+    unsigned long long valid[SF][LIMBS];
+#pragma HLS ARRAY_PARTITION variable=act complete dim=2
+#pragma HLS ARRAY_PARTITION variable=valid complete dim=2
     ap_uint<COUNT_W> matches[PE];
 #pragma HLS ARRAY_PARTITION variable=matches complete
     ap_uint<COUNT_W> valid_count = 0;
     int sf = 0, nf = 0;
     for (int step = 0; step < PIXELS * NF * SF; step++) {
 #pragma HLS PIPELINE II=1
-        if (nf == 0) window[sf] = in.read();
-        const ap_uint<2 * SIMD> beat = window[sf];
-        const ap_uint<SIMD> act = beat.range(SIMD - 1, 0);
-        const ap_uint<SIMD> valid = beat.range(2 * SIMD - 1, SIMD);
+        if (nf == 0) {
+            const ap_uint<2 * SIMD> beat = in.read();
+            for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+                const int hi = limb * 64 + 63 < SIMD - 1 ? limb * 64 + 63 : SIMD - 1;
+                act[sf][limb] = beat.range(hi, limb * 64).to_uint64();
+                valid[sf][limb] = beat.range(SIMD + hi, SIMD + limb * 64).to_uint64();
+            }
+        }
         if (sf == 0) valid_count = 0;
-        valid_count += popcount<COUNT_W>(valid);
+        for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+            valid_count += popcount64(valid[sf][limb]);
+        }
         ap_uint<PE * DOT_W> result = 0;
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
             if (sf == 0) matches[pe] = 0;
-            ap_uint<SIMD> w = 0;
             for (int limb = 0; limb < LIMBS; limb++) {
 #pragma HLS UNROLL
-                const int hi = limb * 64 + 63 < SIMD - 1 ? limb * 64 + 63 : SIMD - 1;
-                w.range(hi, limb * 64) = weights[pe][nf * SF + sf][limb];
+                const unsigned long long w = weights[pe][nf * SF + sf][limb];
+                matches[pe] += popcount64(valid[sf][limb] & ~(act[sf][limb] ^ w));
             }
-            const ap_uint<SIMD> agree = valid & ~(act ^ w);
-            matches[pe] += popcount<COUNT_W>(agree);
             const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
             set_lane<DOT_W>(result, pe, dot);
         }
