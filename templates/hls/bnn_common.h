@@ -9,19 +9,28 @@
 namespace bnn {
 
 // Lane i of a beat, sign- or zero-extended by one bit so signed and unsigned lanes share a
-// type (stream layout: lane i at bits [i*W +: W]).
+// type (stream layout: lane i at bits [i*W +: W]). Beats of up to 64 bits are shifted as
+// one machine word: the same wires, without ap_private's generic shifts in C-sim.
 template <int W, bool SIGNED, int BEAT_W>
 ap_int<W + 1> lane(const ap_uint<BEAT_W>& beat, int i) {
 #pragma HLS INLINE
-    const ap_uint<W> bits = beat.range(i * W + W - 1, i * W);
+    static_assert(W <= 64, "lanes of at most 64 bits");
+    const ap_uint<W> bits = BEAT_W <= 64 ? beat.to_uint64() >> (i * W)
+                                         : (beat >> (i * W)).to_uint64();
     if (SIGNED) return ap_int<W>(bits);
     return bits;
 }
 
+// Sets lane i of a beat whose lane i is still 0.
 template <int W, int BEAT_W, typename T>
 void set_lane(ap_uint<BEAT_W>& beat, int i, const T& value) {
 #pragma HLS INLINE
-    beat.range(i * W + W - 1, i * W) = ap_uint<W>(value);
+    const ap_uint<W> bits = value;
+    if (BEAT_W <= 64) {
+        beat = beat.to_uint64() | (bits.to_uint64() << (i * W));
+    } else {
+        beat |= ap_uint<BEAT_W>(bits) << (i * W);
+    }
 }
 
 // Bits set in a 64-bit word: a shift-and-add tree, no multiplier.

@@ -43,7 +43,6 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
 #pragma HLS UNROLL
             valid_count += popcount64(valid[sf][limb]);
         }
-        ap_uint<PE * DOT_W> result = 0;
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
             if (sf == 0) matches[pe] = 0;
@@ -52,10 +51,16 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
                 const unsigned long long w = weights[pe][nf * SF + sf][limb];
                 matches[pe] += popcount64(valid[sf][limb] & ~(act[sf][limb] ^ w));
             }
-            const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
-            set_lane<DOT_W>(result, pe, dot);
         }
-        if (sf == SF - 1) out.write(result);
+        if (sf == SF - 1) {
+            ap_uint<PE * DOT_W> result = 0;
+            for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+                const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
+                set_lane<DOT_W>(result, pe, dot);
+            }
+            out.write(result);
+        }
         if (++sf == SF) {
             sf = 0;
             nf = nf == NF - 1 ? 0 : nf + 1;
@@ -81,7 +86,6 @@ void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
 #pragma HLS PIPELINE II=1
         if (nf == 0) window[sf] = in.read();
         const beat_t beat = window[sf];
-        ap_uint<PE * ACC_W> result = 0;
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
             if (sf == 0) acc[pe] = 0;
@@ -92,9 +96,15 @@ void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
                 const ap_int<PRODUCT_W> product = lane<ELEM_W, true>(beat, s) * weight;
                 if (valid) acc[pe] += product;
             }
-            set_lane<ACC_W>(result, pe, acc[pe]);
         }
-        if (sf == SF - 1) out.write(result);
+        if (sf == SF - 1) {
+            ap_uint<PE * ACC_W> result = 0;
+            for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+                set_lane<ACC_W>(result, pe, acc[pe]);
+            }
+            out.write(result);
+        }
         if (++sf == SF) {
             sf = 0;
             nf = nf == NF - 1 ? 0 : nf + 1;
