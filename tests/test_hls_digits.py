@@ -100,13 +100,17 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
     assert len(found) == 4 and any("calls itself" in f for f in found)
 
 
-def test_an_unsupported_stage_names_its_layer(design):
+@pytest.mark.parametrize("width, message", [
+    (8, r"layer 'layer1\.0\.bn1': no HLS kernel for FifoStage"),
+    (65, r"layer 'layer1\.0\.bn1': 65-bit elements on port 'in'; the HLS kernels take at "
+         r"most 64"),
+])
+def test_an_unsupported_stage_names_its_layer(design, width, message):
     _, plan, _, _ = design
     broken = type(plan)(plan.name, plan.model, plan.backend, plan.folding,
                         dict(plan.stages), plan.channels, plan.probes, plan.input, plan.output)
     name = next(n for n, p in plan.stages.items() if p.layer == "layer1.0.bn1")
     broken.stages[name] = PlacedStage(name, "layer1.0.bn1",
-                                      FifoStage(StreamLayout(4, 4, 8, True), 4))
-    with pytest.raises(BnnHlsError,
-                       match=r"layer 'layer1\.0\.bn1': no HLS kernel for FifoStage"):
+                                      FifoStage(StreamLayout(4, 4, width, True), 4))
+    with pytest.raises(BnnHlsError, match=message):
         HlsDesign(broken, 64)

@@ -24,6 +24,7 @@ from bnn_hls.hw.stages import RelaneStage
 
 MIN_DEPTH = 2  # what Vitis gives a dataflow channel by default
 AP_INT_DEFAULT_MAX_W = 1024
+MAX_ELEMENT_BITS = 64  # a lane is handled as one machine word (bnn_common.h)
 LIBRARY = ("bnn_common.h", "bnn_pointwise.h", "bnn_window.h", "bnn_mvu.h", "bnn_streams.h",
            "bnn_hls.h")
 CSIM_HEADERS = ("hls_stream.h", "ap_axi_sdata.h", "bnn_csim_abi.h")
@@ -87,6 +88,11 @@ class HlsDesign:
         self.calls = []
         for name, placed in plan.stages.items():
             stage = placed.stage
+            wide = [p for p in stage.ports() if p.layout.width > MAX_ELEMENT_BITS]
+            if wide:
+                raise BnnHlsError(f"layer '{placed.layer}': {wide[0].layout.width}-bit elements "
+                                  f"on port '{wide[0].name}'; the HLS kernels take at most "
+                                  f"{MAX_ELEMENT_BITS}")
             try:
                 kernel = KERNELS[type(stage)](stage, pixels[name], name)
             except (KeyError, ValueError) as exc:
