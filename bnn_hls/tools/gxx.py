@@ -50,7 +50,9 @@ def build_shared_library(sources: list[Path], include_dirs: list[Path], build_di
     include path, so the C-sim stand-ins shadow any vendor header of the same name."""
     build_dir.mkdir(parents=True, exist_ok=True)
     library = build_dir / f"csim_{uuid.uuid4().hex[:8]}.so"
-    command = [compiler(), STANDARD, optimise, "-fPIC", "-shared", *WARNINGS,
+    # -fno-gnu-unique: each library keeps its own C-sim registry (the static locals of inline
+    # functions are otherwise shared by every design loaded into the process).
+    command = [compiler(), STANDARD, optimise, "-fPIC", "-shared", "-fno-gnu-unique", *WARNINGS,
                *(f"-D{k}={v}" for k, v in (defines or {}).items()),
                *(f"-I{d}" for d in include_dirs), "-isystem", str(ap_types_dir()),
                *(str(s) for s in sources), "-o", str(library)]

@@ -59,11 +59,12 @@ ap_int<W> align(const ap_int<W>& x) {
 }
 
 // Clamp to [LO, HI] on the sides the plan proved reachable; elsewhere the value fits OUT_W.
+// A reachable side's limit lies inside x's range, so it is compared in x's own width.
 template <int OUT_W, bool CLAMP_LO, bool CLAMP_HI, long long LO, long long HI, int W>
 ap_int<OUT_W> saturate(const ap_int<W>& x) {
 #pragma HLS INLINE
-    if (CLAMP_LO && x < LO) return ap_int<OUT_W>(LO);
-    if (CLAMP_HI && x > HI) return ap_int<OUT_W>(HI);
+    if (CLAMP_LO && x < ap_int<W>(LO)) return ap_int<OUT_W>(LO);
+    if (CLAMP_HI && x > ap_int<W>(HI)) return ap_int<OUT_W>(HI);
     return x;
 }
 
