@@ -20,7 +20,7 @@ from bnn_hls.backends.render import render
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import DataflowPlan, Endpoint, output_pixels
-from bnn_hls.hw.stages import RelaneStage
+from bnn_hls.hw.stages import RealMvuStage, RelaneStage, XnorMvuStage
 
 MIN_DEPTH = 2  # what Vitis gives a dataflow channel by default
 AP_INT_DEFAULT_MAX_W = 1024
@@ -93,6 +93,12 @@ class HlsDesign:
                 raise BnnHlsError(f"layer '{placed.layer}': {wide[0].layout.width}-bit elements "
                                   f"on port '{wide[0].name}'; the HLS kernels take at most "
                                   f"{MAX_ELEMENT_BITS}")
+            if (isinstance(stage, XnorMvuStage | RealMvuStage)
+                    and stage.pixels_per_image != pixels[name]):
+                raise BnnHlsError(f"layer '{placed.layer}': the plan feeds {pixels[name]} pixels "
+                                  f"per image to a matrix-vector unit making "
+                                  f"{stage.pixels_per_image} (a strided 1x1 convolution gets "
+                                  f"no window generator)")
             try:
                 kernel = KERNELS[type(stage)](stage, pixels[name], name)
             except (KeyError, ValueError) as exc:
