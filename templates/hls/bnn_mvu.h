@@ -31,11 +31,14 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
 #pragma HLS PIPELINE II=1
         if (nf == 0) {
             const ap_uint<2 * SIMD> beat = in.read();
+            ap_uint<SIMD> act_bits = beat.range(SIMD - 1, 0);
+            ap_uint<SIMD> valid_bits = beat.range(2 * SIMD - 1, SIMD);
             for (int limb = 0; limb < LIMBS; limb++) {
 #pragma HLS UNROLL
-                const int hi = limb * 64 + 63 < SIMD - 1 ? limb * 64 + 63 : SIMD - 1;
-                act[sf][limb] = beat.range(hi, limb * 64).to_uint64();
-                valid[sf][limb] = beat.range(SIMD + hi, SIMD + limb * 64).to_uint64();
+                act[sf][limb] = act_bits.to_uint64();
+                valid[sf][limb] = valid_bits.to_uint64();
+                act_bits >>= 64;
+                valid_bits >>= 64;
             }
         }
         if (sf == 0) valid_count = 0;
