@@ -6,7 +6,9 @@
 - measured steady-state cycles per image of the digits design in Verilator vs the ideal
   (max over layers of MACs / (PE*SIMD)), as a ratio (target: at least 0.9);
 - the skip FIFO bits of Bi-Real-18 at 224x224 (RTL plan) beside the geometric minimum;
-- LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut).
+- LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut);
+- g++ C-simulation of the digits HLS C++: images/s beside the golden model in the same run
+  (target: at least 1x), and the C-sim build time.
 """
 
 from __future__ import annotations
@@ -88,9 +90,30 @@ def bench_rtl_throughput(target_cycles: int = 2048) -> None:
           f"latency {report.latency_cycles} cycles")
 
 
+def bench_hls_csim() -> None:
+    from bnn_hls.data import digits_split
+    from bnn_hls.tools.csim import CsimModel, generate_hls
+
+    data = digits_split()
+    checkpoint = Path(__file__).resolve().parent.parent / "examples/digits/birealnet_digits.pt"
+    compiled = compile_model(checkpoint, calibration_pixels=data.train_x)
+    pixels = data.test_x
+    with tempfile.TemporaryDirectory() as out:
+        generate_hls(compiled.graph, Path(out))
+        model = CsimModel(Path(out) / "hls")
+        exact = int((model.predict(pixels) == GoldenModel(compiled.graph).run(pixels)).all(1).sum())
+        csim_seconds = _best_of(3, lambda: model.predict(pixels))
+    golden_seconds = _best_of(3, lambda: GoldenModel(compiled.graph).run(pixels))
+    ratio = golden_seconds / csim_seconds
+    print(f"digits HLS C-sim: {exact}/{len(pixels)} bit-exact, {len(pixels) / csim_seconds:,.0f} "
+          f"images/s vs golden {len(pixels) / golden_seconds:,.0f} images/s, ratio "
+          f"C-sim/golden {ratio:.2f} (target >= 1); g++ build {model.build_seconds:.1f} s")
+
+
 def main() -> None:
     from bnn_hls import bench_lut
 
+    bench_hls_csim()
     bench_compiler()
     for target in (512, 2048):
         bench_rtl_throughput(target)

@@ -90,10 +90,12 @@ def cmd_compile(args) -> None:
     write_vectors(graph, _test_images(graph, data, args.vectors), out)
     if args.rtl:
         _write_rtl(compiled, args, out)
+    if args.hls:
+        _write_hls(compiled, args, out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"compiled {graph.name} in {seconds:.2f} s -> {out}/ "
           f"(ir.txt, {IR_FILE}, {WEIGHTS_FILE}, numerics.txt, cost.txt, vectors/, "
-          f"summary.json{', rtl/' if args.rtl else ''})")
+          f"summary.json{', rtl/' if args.rtl else ''}{', hls/' if args.hls else ''})")
 
 
 def _write_rtl(compiled, args, out: Path) -> None:
@@ -105,6 +107,35 @@ def _write_rtl(compiled, args, out: Path) -> None:
                if args.folding else None)
     _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
     print(f"RTL: {len(sources)} Verilog files in {out / 'rtl'}")
+
+
+def _write_hls(compiled, args, out: Path) -> None:
+    from bnn_hls.backends.hls.cycles import HLS_CYCLES
+    from bnn_hls.hw.folding import load_folding
+    from bnn_hls.tools.csim import DEFAULT_CLOCK_NS, DEFAULT_PART, generate_hls
+
+    folding = (load_folding(args.folding, compiled.graph, args.target_cycles, HLS_CYCLES)
+               if args.folding else None)
+    part, clock_ns = args.part or DEFAULT_PART, args.clock_ns or DEFAULT_CLOCK_NS
+    generate_hls(compiled.graph, out, folding, args.target_cycles, part, clock_ns)
+    print(f"HLS C++: {out / 'hls'} (Vitis HLS project for {part} at {clock_ns:g} ns)")
+
+
+def cmd_csim(args) -> None:
+    from bnn_hls.compiler.serialize import load_graph
+    from bnn_hls.tools.csim import csim
+
+    out = Path(args.outdir)
+    graph = load_graph(out)
+    if not (out / "hls" / "manifest.json").exists():
+        raise BnnHlsError(f"{out}: no hls/; compile with --hls first")
+    pixels = graph.tensors[graph.input]
+    data = _digits_if_matching(pixels.shape, pixels.fmt.bits)
+    report = csim(graph, out / "hls", _test_images(graph, data, args.images))
+    print(report.summary())
+    if report.exact_images != report.images or report.divergence:
+        raise BnnHlsError(f"{out}: the C-simulation disagrees with the golden model"
+                          + (f": {report.divergence.describe()}" if report.divergence else ""))
 
 
 def cmd_simulate(args) -> None:
@@ -170,6 +201,7 @@ def cmd_train(args) -> None:
 def cmd_demo(args) -> None:
     print("bnn-hls demo: checkpoint -> IR -> golden model -> RTL -> Verilator -> report")
     args.rtl = True
+    args.hls = False
     cmd_compile(args)
     out = Path(args.output)
     print((out / "numerics.txt").read_text().split("\n\n")[1])
@@ -213,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
     sub.choices["compile"].add_argument("--rtl", action="store_true",
                                         help="also generate the Verilog")
+    sub.choices["compile"].add_argument("--hls", action="store_true",
+                                        help="also generate the HLS C++ and Vitis project")
+    sub.choices["compile"].add_argument("--part", help="FPGA part of the Vitis HLS project "
+                                                       "(default xczu7ev-ffvc1156-2-e)")
+    sub.choices["compile"].add_argument("--clock-ns", type=float,
+                                        help="clock period of the Vitis HLS project (5 ns)")
     sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
     sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0)
 
@@ -225,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clock-mhz", type=float, default=200.0, help="for the images/s figure")
     p.add_argument("--waves", action="store_true", help="write a VCD waveform, rtl/dump.vcd")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("csim", help="g++ C-simulation of the HLS C++ of a compiled design")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --hls'")
+    p.add_argument("-n", "--images", type=_positive_int, default=16,
+                   help="test images to run")
+    p.set_defaults(func=cmd_csim)
 
     p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")

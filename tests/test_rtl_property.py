@@ -99,3 +99,19 @@ def test_random_networks_bit_exact(arch, data, seed):
 @given(architectures(), st.data(), st.integers(0, 1000))
 def test_many_random_networks_bit_exact(arch, data, seed):
     check_random_network(arch, data, seed)
+
+
+def test_a_strided_1x1_stem_is_bit_exact(tmp_path):
+    # A strided 1x1 convolution skips pixels: the plan gives it a window generator.
+    arch = ArchConfig.from_dict({
+        "name": "strided-1x1", "in_channels": 1, "input_size": 6, "num_classes": 2,
+        "stem": {"channels": 3, "kernel": 1, "stride": 2, "maxpool": None},
+        "stages": [{"channels": 3, "blocks": 1, "stride": 1}],
+        "input_norm": {"scale": 1 / 255, "mean": [0.4], "std": [0.3], "pixel_bits": 8}})
+    graph = compile_model(randomise_birealnet(birealnet(arch), seed=0)).graph
+    plan = build_plan(graph, {s.name: Fold(s.out_channels, s.fan_in) for s in mvu_shapes(graph)},
+                      RTL_CYCLES)
+    RtlDesign(plan).write(tmp_path)
+    pixels = np.random.default_rng(1).integers(0, 256, (2, 1, 6, 6))
+    report = simulate(graph, tmp_path, pixels)
+    assert report.divergence is None and report.exact_images == 2

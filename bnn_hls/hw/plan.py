@@ -229,7 +229,8 @@ class _Builder:
         source = self.read(node.inputs[0])
         channels, height, width = self.graph.tensors[node.inputs[0]].shape
         elem_width = source.layout.width  # the producer's lanes may exceed the format
-        if node.kernel > 1:
+        windowed = node.kernel > 1 or node.stride > 1  # a strided 1x1 conv skips pixels
+        if windowed:
             source = self.relane(source, channels, node.name, "pack")
             window = WindowStage(channels, height, width, node.kernel, node.stride, node.pad,
                                  fold.simd, elem_width)
@@ -238,7 +239,7 @@ class _Builder:
             source = self.relane(source, fold.simd, node.name, "simd")
         _, out_h, out_w = self.graph.tensors[node.output].shape
         mvu = RealMvuStage(window_matrix(node.weight), fold.pe, fold.simd, elem_width,
-                           self.interval(node.inputs[0]), node.kernel > 1, out_h * out_w)
+                           self.interval(node.inputs[0]), windowed, out_h * out_w)
         self.publish(node, self.add(node.name, "mvu", mvu, source))
 
     def _Linear(self, node: ir.Linear) -> None:

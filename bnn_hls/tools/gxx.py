@@ -1,0 +1,66 @@
+"""g++ for C-simulation: the Xilinx ap_types headers (from ``$XILINX_HLS/include`` or the
+PyPI hls4ml wheel, found without importing it) and a shared-library build of a design."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+from bnn_hls.errors import BnnHlsError
+
+STANDARD = "-std=c++14"
+# The project's own code is warning-free; vendor headers come in with -isystem, and
+# `#pragma HLS` is for Vitis only. ap_private.h's constructors leave VAL unset before an
+# assignment, which g++ 12 flags inside our code once inlined: those two are vendor noise.
+WARNINGS = ("-Wall", "-Wextra", "-Werror", "-Wno-unknown-pragmas", "-Wno-uninitialized",
+            "-Wno-maybe-uninitialized")
+
+
+def ap_types_dir() -> Path:
+    """The folder holding ap_int.h: $XILINX_HLS/include when set, else hls4ml's copy."""
+    xilinx = os.environ.get("XILINX_HLS")
+    if xilinx:
+        candidate = Path(xilinx) / "include"
+    else:
+        spec = importlib.util.find_spec("hls4ml")
+        if spec is None or not spec.submodule_search_locations:
+            raise BnnHlsError("C-simulation needs the ap_types headers: install hls4ml==1.3.0 "
+                              "or set XILINX_HLS")
+        candidate = Path(spec.submodule_search_locations[0]) / "templates/vivado/ap_types"
+    if not (candidate / "ap_int.h").is_file():
+        raise BnnHlsError(f"{candidate}: no ap_int.h")
+    return candidate
+
+
+def compiler() -> str:
+    found = shutil.which(os.environ.get("CXX", "g++"))
+    if found is None:
+        raise BnnHlsError("C-simulation needs g++ (or $CXX) on PATH")
+    return found
+
+
+def build_shared_library(sources: list[Path], include_dirs: list[Path], build_dir: Path,
+                         defines: dict[str, int] | None = None, optimise: str = "-O2") -> Path:
+    """Compile ``sources`` into a new shared library under ``build_dir`` (a fresh file name
+    per build, so a process can load a rebuilt design). Own headers come first on the
+    include path, so the C-sim stand-ins shadow any vendor header of the same name."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    library = build_dir / f"csim_{uuid.uuid4().hex[:8]}.so"
+    # -fno-gnu-unique: each library keeps its own C-sim registry (the static locals of inline
+    # functions are otherwise shared by every design loaded into the process).
+    command = [compiler(), STANDARD, optimise, "-fPIC", "-shared", "-fno-gnu-unique", *WARNINGS,
+               *(f"-D{k}={v}" for k, v in (defines or {}).items()),
+               *(f"-I{d}" for d in include_dirs), "-isystem", str(ap_types_dir()),
+               *(str(s) for s in sources), "-o", str(library)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        log = build_dir / "gxx.log"
+        log.write_text(" ".join(command) + "\n" + result.stderr)
+        first = next((line for line in result.stderr.splitlines() if "error" in line),
+                     result.stderr.strip()[:200])
+        raise BnnHlsError(f"g++ failed ({log}): {first}")
+    return library

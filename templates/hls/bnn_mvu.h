@@ -1,0 +1,120 @@
+// Matrix-vector units, folded as finn-hlslib's MVAU: per output pixel, SF = N/SIMD input
+// beats are read once (at neuron fold 0), kept, and replayed for the NF = Cout/PE neuron
+// folds; PE accumulators; one output beat of PE lanes per neuron fold.
+#ifndef BNN_MVU_H
+#define BNN_MVU_H
+
+#include "bnn_common.h"
+
+namespace bnn {
+
+// XNOR-popcount: input beats {valid[SIMD], act[SIMD]}; per output channel
+// dot = 2 * popcount(valid & ~(act ^ w)) - popcount(valid), so padding taps count 0.
+// weights[pe][nf*SF + sf]: channel nf*PE + pe's inputs [sf*SIMD, (sf+1)*SIMD), as LIMBS
+// 64-bit limbs, least significant first; beats are split the same way when read, so the
+// XNOR and popcount work on 64-bit words (bits past SIMD are 0 in all three).
+template <int SIMD, int PE, int SF, int NF, int PIXELS, int COUNT_W, int DOT_W, typename LimbT,
+          int LIMBS>
+void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_W> >& out,
+              const LimbT weights[PE][NF * SF][LIMBS]) {
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=1
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=3
+    unsigned long long act[SF][LIMBS];
+    unsigned long long valid[SF][LIMBS];
+#pragma HLS ARRAY_PARTITION variable=act complete dim=2
+#pragma HLS ARRAY_PARTITION variable=valid complete dim=2
+    ap_uint<COUNT_W> matches[PE];
+#pragma HLS ARRAY_PARTITION variable=matches complete
+    ap_uint<COUNT_W> valid_count = 0;
+    int sf = 0, nf = 0;
+    for (int step = 0; step < PIXELS * NF * SF; step++) {
+#pragma HLS PIPELINE II=1
+        if (nf == 0) {
+            const ap_uint<2 * SIMD> beat = in.read();
+            ap_uint<SIMD> act_bits = beat.range(SIMD - 1, 0);
+            ap_uint<SIMD> valid_bits = beat.range(2 * SIMD - 1, SIMD);
+            for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+                act[sf][limb] = act_bits.to_uint64();
+                valid[sf][limb] = valid_bits.to_uint64();
+                act_bits >>= 64;
+                valid_bits >>= 64;
+            }
+        }
+        if (sf == 0) valid_count = 0;
+        for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+            valid_count += popcount64(valid[sf][limb]);
+        }
+        for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+            if (sf == 0) matches[pe] = 0;
+            for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+                const unsigned long long w = weights[pe][nf * SF + sf][limb];
+                matches[pe] += popcount64(valid[sf][limb] & ~(act[sf][limb] ^ w));
+            }
+        }
+        if (sf == SF - 1) {
+            ap_uint<PE * DOT_W> result = 0;
+            for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+                const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
+                set_lane<DOT_W>(result, pe, dot);
+            }
+            out.write(result);
+        }
+        if (++sf == SF) {
+            sf = 0;
+            nf = nf == NF - 1 ? 0 : nf + 1;
+        }
+    }
+}
+
+// Real-valued: out[o] = sum_i W[o, i] * x[i] over signed ELEM_W-bit inputs; WITH_VALID input
+// beats are {valid[SIMD], data[SIMD x ELEM_W]} and elements with valid 0 contribute 0.
+// weights[nf*SF + sf][pe][s] = W[nf*PE + pe, sf*SIMD + s].
+template <int SIMD, int PE, int SF, int NF, int PIXELS, int ELEM_W, bool WITH_VALID,
+          int WEIGHT_W, int PRODUCT_W, int ACC_W, typename WeightT>
+void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
+              hls::stream<ap_uint<PE * ACC_W> >& out, const WeightT weights[NF * SF][PE][SIMD]) {
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=2
+#pragma HLS ARRAY_PARTITION variable=weights complete dim=3
+    typedef ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> beat_t;
+    beat_t window[SF];
+    ap_int<ACC_W> acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    int sf = 0, nf = 0;
+    for (int step = 0; step < PIXELS * NF * SF; step++) {
+#pragma HLS PIPELINE II=1
+        if (nf == 0) window[sf] = in.read();
+        const beat_t beat = window[sf];
+        for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+            if (sf == 0) acc[pe] = 0;
+            for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+                const bool valid = !WITH_VALID || beat[SIMD * ELEM_W + s];
+                const ap_int<WEIGHT_W> weight = weights[nf * SF + sf][pe][s];
+                const ap_int<PRODUCT_W> product = lane<ELEM_W, true>(beat, s) * weight;
+                if (valid) acc[pe] += product;
+            }
+        }
+        if (sf == SF - 1) {
+            ap_uint<PE * ACC_W> result = 0;
+            for (int pe = 0; pe < PE; pe++) {
+#pragma HLS UNROLL
+                set_lane<ACC_W>(result, pe, acc[pe]);
+            }
+            out.write(result);
+        }
+        if (++sf == SF) {
+            sf = 0;
+            nf = nf == NF - 1 ? 0 : nf + 1;
+        }
+    }
+}
+
+}  // namespace bnn
+
+#endif
