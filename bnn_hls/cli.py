@@ -126,9 +126,9 @@ def cmd_csim(args) -> None:
     from bnn_hls.tools.csim import csim
 
     out = Path(args.outdir)
-    graph = load_graph(out)
     if not (out / "hls" / "manifest.json").exists():
         raise BnnHlsError(f"{out}: no hls/; compile with --hls first")
+    graph = load_graph(out)
     pixels = graph.tensors[graph.input]
     data = _digits_if_matching(pixels.shape, pixels.fmt.bits)
     report = csim(graph, out / "hls", _test_images(graph, data, args.images))
