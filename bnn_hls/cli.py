@@ -106,7 +106,7 @@ def _write_rtl(compiled, args, out: Path) -> None:
     folding = (load_folding(args.folding, compiled.graph, args.target_cycles, RTL_CYCLES)
                if args.folding else None)
     _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
-    print(f"RTL: {len(sources)} Verilog files in {out / 'rtl'}")
+    print(f"RTL: {len(sources)} SystemVerilog files in {out / 'rtl'}")
 
 
 def _write_hls(compiled, args, out: Path) -> None:
