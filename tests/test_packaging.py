@@ -1,4 +1,4 @@
-"""The wheel carries every package module, the Jinja2 templates and the built-in configs."""
+"""The wheel carries every package module, the Jinja2 templates, the configs and board files."""
 
 import subprocess
 import sys
@@ -17,7 +17,8 @@ def test_wheel_contains_templates_and_every_module(tmp_path):
                  for p in (ROOT / "templates").rglob("*.j2")}
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "bnn_hls").rglob("*.py")}
     configs = {p.relative_to(ROOT).as_posix()
-               for p in (ROOT / "bnn_hls" / "model" / "configs").glob("*.yaml")}
+               for folder in ("model/configs", "boards")
+               for p in (ROOT / "bnn_hls" / folder).glob("*.yaml")}
     assert templates and "bnn_hls/templates/rtl/mvu.sv.j2" in templates
     assert templates <= names, sorted(templates - names)
     assert modules <= names, sorted(modules - names)
