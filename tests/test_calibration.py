@@ -6,7 +6,6 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import randomise_birealnet
 from PIL import Image
 
 from bnn_hls.cli import main
@@ -15,7 +14,7 @@ from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.compiler.summary import numerics_summary
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.images import load_calibration
-from bnn_hls.model import birealnet
+from bnn_hls.model import birealnet, randomise_birealnet
 from bnn_hls.model.checkpoint import save_checkpoint
 
 

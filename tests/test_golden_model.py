@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import DIGITS_PIXEL_MAX, WORST_CASE, random_pixels, randomise_birealnet
+from conftest import DIGITS_PIXEL_MAX, WORST_CASE
 
 from bnn_hls.backends.golden.model import GoldenModel, IntervalViolation
 from bnn_hls.compiler import ir
@@ -18,7 +18,7 @@ from bnn_hls.compiler.importer import import_model
 from bnn_hls.compiler.passes.pack import pack_binary_weights
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.errors import BnnHlsError
-from bnn_hls.model import birealnet, birealnet18, builtin_config
+from bnn_hls.model import birealnet, birealnet18, builtin_config, random_pixels, randomise_birealnet
 from bnn_hls.model.layers import hw_sign
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import randomise_birealnet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_rtl_property import SETTINGS, architectures, random_folding
@@ -20,7 +19,7 @@ from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.hw.folding import auto_folding
 from bnn_hls.hw.plan import build_plan
 from bnn_hls.hw.stages import WindowStage
-from bnn_hls.model import ArchConfig, birealnet
+from bnn_hls.model import ArchConfig, birealnet, randomise_birealnet
 from bnn_hls.tools.csim import csim
 
 

@@ -10,13 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import (
-    DIGITS_PIXEL_MAX,
-    WORST_CASE,
-    graph_upto,
-    random_pixels,
-    randomise_birealnet,
-)
+from conftest import DIGITS_PIXEL_MAX, WORST_CASE, graph_upto
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.golden.model import GoldenModel
@@ -31,7 +25,7 @@ from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.passes.pack import pack_binary_weights
 from bnn_hls.compiler.passes.quantize import quantize_symmetric
 from bnn_hls.errors import BnnHlsError
-from bnn_hls.model import birealnet
+from bnn_hls.model import birealnet, random_pixels, randomise_birealnet
 from bnn_hls.model.layers import HardBinaryConv
 
 # ----------------------------------------------------------------------------- helpers

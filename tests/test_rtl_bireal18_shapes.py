@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.pipeline import compile_model
-from bnn_hls.model import BiRealNet, load_arch_config
+from bnn_hls.model import BiRealNet, load_arch_config, randomise_birealnet
 from bnn_hls.tools.simulate import generate_rtl, simulate
 from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
@@ -21,18 +20,9 @@ ARCH = Path(__file__).resolve().parent / "data" / "birealnet18_shapes.yaml"
 
 @pytest.fixture(scope="module")
 def shapes_design(tmp_path_factory):
-    torch.manual_seed(0)
-    net = BiRealNet(load_arch_config(ARCH))
-    for module in net.modules():  # trained-like statistics, negative BN scales included
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.weight.data.uniform_(-1, 1)
-            module.bias.data.normal_(0, 0.3)
-            module.running_var.uniform_(0.5, 2)
-    for name, param in net.named_parameters():
-        if name.endswith("binary_conv.weights"):
-            param.data.normal_(0, 1)
+    net = randomise_birealnet(BiRealNet(load_arch_config(ARCH)), seed=0, stats_images=8)
     pixels = np.random.default_rng(0).integers(0, 256, (4, 3, 64, 64), dtype=np.uint8)
-    compiled = compile_model(net.eval(), calibration_pixels=pixels)
+    compiled = compile_model(net, calibration_pixels=pixels)
     out = tmp_path_factory.mktemp("bireal18_shapes")
     _, sources = generate_rtl(compiled.graph, out, target_cycles=8192)
     return compiled.graph, out / "rtl", sources, pixels

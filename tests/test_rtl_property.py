@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import randomise_birealnet
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +20,7 @@ from bnn_hls.backends.rtl.network import RtlDesign
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.hw.folding import Fold, mvu_shapes
 from bnn_hls.hw.plan import build_plan
-from bnn_hls.model import ArchConfig, birealnet
+from bnn_hls.model import ArchConfig, birealnet, randomise_birealnet
 from bnn_hls.tools.simulate import simulate
 
 CHANNELS = st.integers(3, 21).filter(lambda c: c % 8)

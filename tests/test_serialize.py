@@ -9,13 +9,14 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import DIGITS_PIXEL_MAX, graph_upto, random_pixels
+from conftest import DIGITS_PIXEL_MAX, graph_upto
 
 from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.serialize import load_graph, save_graph
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.model import random_pixels
 
 
 def assert_same_value(a, b, where: str):

@@ -9,7 +9,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import randomise_birealnet
 
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.backends.rtl.network import RtlDesign
@@ -19,7 +18,7 @@ from bnn_hls.hw.folding import auto_folding
 from bnn_hls.hw.plan import build_plan
 from bnn_hls.hw.skip import geometric_need_pixels, window_span_pixels
 from bnn_hls.hw.stages import WindowShape
-from bnn_hls.model import ArchConfig, birealnet
+from bnn_hls.model import ArchConfig, birealnet, randomise_birealnet
 from bnn_hls.tools.simulate import simulate
 
 # One identity block on a 6x5 map: its skip FIFO is the only one in the design.

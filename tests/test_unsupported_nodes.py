@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 import torch
-from conftest import graph_upto, random_pixels
+from conftest import graph_upto
 
 from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.cli import main
@@ -19,7 +19,7 @@ from bnn_hls.compiler.passes.intervals import analyse_intervals
 from bnn_hls.compiler.passes.lower import lower_affines
 from bnn_hls.compiler.serialize import save_graph
 from bnn_hls.errors import BnnHlsError
-from bnn_hls.model import birealnet, save_checkpoint
+from bnn_hls.model import birealnet, random_pixels, save_checkpoint
 
 CONFIG = CompileConfig()
 

@@ -4,9 +4,11 @@ against the golden model and name the first diverging layer, channel and pixel.
 
 The plan (``NETWORK_PLAN``, JSON) gives the input beats in frame groups (a reset precedes
 each group), how many output beats to wait for, stall probabilities, how to drive the input,
-a cycle budget, the watchdog's quiet window and optionally an abandoned frame: beats sent and
-left in flight for some cycles before a reset, whose recorded beats are dropped. The recorded
-beats, and a deadlock if the watchdog fired, go to ``NETWORK_RESULTS``.
+a cycle budget, the watchdog's quiet window, optionally an abandoned frame (beats sent and
+left in flight for some cycles before a reset, whose recorded beats are dropped) and optionally
+a progress file, rewritten with the simulated cycle count every ``PROGRESS_CYCLES`` cycles.
+The recorded beats, the cycles simulated and a deadlock if the watchdog fired go to
+``NETWORK_RESULTS``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+PROGRESS_CYCLES = 4096
 
 
 class _Monitor:
@@ -91,6 +95,13 @@ class _Bench:
         self.monitors = [self.source, self.sink, *self.probes.values()]
         self.cycle = 0
         self.last_handshake = 0
+        self.progress_file = plan.get("progress_file")
+
+    def report_progress(self) -> None:
+        partial = f"{self.progress_file}.part"  # replaced whole: a reader never sees half
+        with open(partial, "w") as f:
+            f.write(str(self.cycle))
+        os.replace(partial, self.progress_file)
 
     async def stream(self, beats: list, cycles: int, wanted_outputs: int | None = None) -> None:
         """Drive ``beats`` with random stalls on both sides for ``cycles``, or until
@@ -111,6 +122,8 @@ class _Bench:
                 source.accepted()
             if any(moved):
                 self.last_handshake = self.cycle
+            if self.progress_file and self.cycle % PROGRESS_CYCLES == 0:
+                self.report_progress()
             await RisingEdge(self.dut.clk)
         await FallingEdge(self.dut.clk)
         self.dut.s_axis_tvalid.value = 0
@@ -152,7 +165,7 @@ async def network_streams_images(dut):
                    "probe_last_cycles": {layer: m.cycles[-1] if m.cycles else None
                                          for layer, m in bench.probes.items()},
                    "reached_before_reset": reached_before_reset,
-                   "deadlock": deadlock}, f)
+                   "cycles": bench.cycle, "deadlock": deadlock}, f)
     assert deadlock or len(bench.sink.beats) == wanted, (
         f"only {len(bench.sink.beats)} of {wanted} output beats arrived within the cycle "
         f"budget while streams kept moving")

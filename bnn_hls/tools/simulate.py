@@ -8,11 +8,14 @@ streams recorded inside the design.
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
@@ -83,6 +86,7 @@ class SimulationReport:
     divergence: Divergence | None  # never set when the design deadlocked
     deadlock: Deadlock | None
     latency_cycles: int  # first input beat accepted -> first logit beat out
+    simulated_cycles: int  # every clock cycle the testbench ran, resets included
     cycles_per_image: float | None  # steady state between back-to-back images
     ideal_cycles_per_image: int
     reached_before_reset: tuple[str, ...]  # layers the abandoned frame reached, if one was sent
@@ -116,13 +120,14 @@ def _words(beats: list[str]) -> list[int]:
 def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups: int = 1,
              stall_in: float = 0.0, stall_out: float = 0.0, seed: int = 1,
              drive: Drive = Drive.AGGRESSIVE, reset_mid_frame: bool = False,
-             waves: bool = False) -> SimulationReport:
+             waves: bool = False, progress: bool = False) -> SimulationReport:
     """Stream ``pixels`` through the design in ``rtl_dir`` (split into ``frame_groups``
     back-to-back groups with a reset before each) and compare with the golden model.
 
     ``reset_mid_frame`` first sends three quarters of the last image and leaves them in
     flight for two ideal image times before the first reset; only beats recorded after it
-    are checked."""
+    are checked. ``progress`` shows a bar in simulated cycles against the plan's expected
+    cycles (one extra image time for the pipeline fill)."""
     for name, stall in (("stall_in", stall_in), ("stall_out", stall_out)):
         if not 0 <= stall < 1:
             raise BnnHlsError(f"{name} {stall} must be in [0, 1)")
@@ -154,20 +159,55 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
         plan["abandoned_frame"] = {"beats": beats[:len(beats) * 3 // 4], "cycles": 2 * ideal}
     plan_path = rtl_dir / "sim_plan.json"
     results_path = rtl_dir / "sim_results.json"
+    progress_path = rtl_dir / "sim_progress"
+    progress_path.unlink(missing_ok=True)
+    if progress:
+        plan["progress_file"] = str(progress_path)
     plan_path.write_text(json.dumps(plan))
     results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
+    expected_cycles = manifest["expected_cycles_per_image"] * (len(pixels) + 1)
     # The simulation runs in the RTL directory, where the ROM files are named from.
-    result = run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
-                        rtl_dir / "sim_build",
-                        extra_env={"NETWORK_PLAN": str(plan_path),
-                                   "NETWORK_RESULTS": str(results_path)},
-                        waves=waves)
+    with _progress_bar(progress_path if progress else None, expected_cycles):
+        result = run_cocotb(sources, manifest["top"], "bnn_hls.tools.network_tb", rtl_dir,
+                            rtl_dir / "sim_build",
+                            extra_env={"NETWORK_PLAN": str(plan_path),
+                                       "NETWORK_RESULTS": str(results_path)},
+                            waves=waves)
     if not result.ok:
         raise BnnHlsError(f"{rtl_dir}: the network testbench did not pass ({result.failed} "
                           f"failed, {result.skipped} skipped); see {result.results_xml}")
     results = json.loads(results_path.read_text())
     return _report(manifest, logits, trace, results, len(groups))
+
+
+@contextmanager
+def _progress_bar(progress_path: Path | None, expected_cycles: int):
+    """While the body runs, a bar follows the cycle count the testbench writes to
+    ``progress_path``; it appears once the simulator has been built and starts."""
+    if progress_path is None:
+        yield
+        return
+    done = threading.Event()
+
+    def follow() -> None:
+        bar = None
+        while not done.wait(0.5):
+            if not progress_path.is_file():
+                continue
+            bar = bar or tqdm(total=expected_cycles, unit="cycle", unit_scale=True,
+                              desc="simulated", dynamic_ncols=True)
+            bar.update(int(progress_path.read_text()) - bar.n)
+        if bar is not None:
+            bar.close()
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    try:
+        yield
+    finally:
+        done.set()
+        follower.join()
 
 
 def _deadlock(manifest: dict, trace: dict[str, np.ndarray], results: dict) -> Deadlock:
@@ -198,6 +238,7 @@ def _report(manifest, logits, trace, results, frame_groups) -> SimulationReport:
     steady = None
     if frame_groups == 1 and len(ends) >= 3:
         steady = (ends[-1] - ends[1]) / (len(ends) - 2)  # skip the first image's fill
-    return SimulationReport(len(logits), exact, divergence, deadlock, latency, steady,
+    return SimulationReport(len(logits), exact, divergence, deadlock, latency,
+                            results["cycles"], steady,
                             manifest["ideal_cycles_per_image"],
                             tuple(results["reached_before_reset"]))
