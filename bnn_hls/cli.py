@@ -149,7 +149,8 @@ def cmd_simulate(args) -> None:
     pixels = graph.tensors[graph.input]
     data = _digits_if_matching(pixels.shape, pixels.fmt.bits)
     report = simulate(graph, out / "rtl", _test_images(graph, data, args.images),
-                      stall_in=args.stall, stall_out=args.stall, waves=args.waves)
+                      stall_in=args.stall, stall_out=args.stall, waves=args.waves,
+                      progress=sys.stderr.isatty())
     print(report.summary(args.clock_mhz))
     if report.deadlock:
         raise BnnHlsError(f"{out}: the design deadlocked")
