@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from importlib import resources as package_files
 
+from bnn_hls.boards.xilinx_shell import VivadoShell
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.yaml_file import load_yaml
@@ -21,6 +22,8 @@ class Board:
     clock_mhz: float
     """The board's reference oscillator, in MHz."""
     resources: Resources
+    vivado: VivadoShell | None = None
+    """How a Vivado block design sits on the board (Zynq boards only)."""
 
 
 def known_boards() -> list[str]:
@@ -46,6 +49,7 @@ def load_board(name: str) -> Board:
             part=data["part"],
             clock_mhz=float(data["clock_mhz"]),
             resources=Resources(**data["resources"]),
+            vivado=VivadoShell.from_yaml(data["vivado"]) if "vivado" in data else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         allowed = ", ".join(f.name for f in fields(Resources))

@@ -148,7 +148,9 @@ class RtlDesign:
                            "signed": layout.signed})
         return {"top": plan.name, "language": LANGUAGE,
                 "sources": [p.name for p in sources], "memory_files": memories,
-                "in_lanes": plan.input_layout.lanes, "pixel_bits": plan.input_layout.width,
+                "in_channels": plan.input_layout.channels, "in_lanes": plan.input_layout.lanes,
+                "pixel_bits": plan.input_layout.width,
+                "out_channels": plan.output_layout.channels,
                 "out_lanes": plan.output_layout.lanes, "out_width": plan.output_layout.width,
                 "ideal_cycles_per_image": plan.ideal_cycles,
                 "expected_cycles_per_image": plan.expected_cycles_per_image,
