@@ -44,7 +44,8 @@ async def dma_round_trip(dut):
     await source.send(AxiStreamFrame(bytes.fromhex(plan["input"])))
     frames = []
     for _ in range(plan["images"]):
-        frame = await with_timeout(sink.recv(), plan["max_cycles"] * CLOCK_NS, "ns")
+        frame = await with_timeout(sink.recv(compact=False), plan["max_cycles"] * CLOCK_NS,
+                                   "ns")
         frames.append({"tdata": bytes(frame.tdata).hex(), "tkeep": list(frame.tkeep)})
     await source.wait()
     await ClockCycles(dut.ap_clk, plan["settle_cycles"])  # nothing more may come out
