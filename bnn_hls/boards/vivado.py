@@ -138,29 +138,25 @@ class Converter:
     """An axis_subset_converter between the DMA's padded beat and the HLS core's bytes."""
 
     name: str
-    why: str
     in_bytes: int
     out_bytes: int
 
 
-def _hls_converters(streams: TopStreams) -> tuple[list[Converter], list[tuple[str, str]]]:
-    """Converters where Vitis HLS's byte-rounded port differs from the DMA's width, and the
-    stream connections (source, sink) through them."""
+def stream_paths(streams: TopStreams, accel_in_bytes: int,
+                 accel_out_bytes: int) -> tuple[list[Converter], list[tuple[str, str]]]:
+    """The (source, sink) connections DMA -> accelerator -> DMA, through a converter where
+    the accelerator's TDATA bytes differ from the DMA's."""
     converters, paths = [], []
-    for stream, name, source, sink in ((streams.input, "to_accel", "dma/M_AXIS_MM2S",
-                                        "accel/s_axis"),
-                                       (streams.output, "from_accel", "accel/m_axis",
-                                        "dma/S_AXIS_S2MM")):
-        hls_bytes = stream.hls_tdata_bits // 8
-        if hls_bytes == stream.beat_bytes:
+    for name, source, sink, in_bytes, out_bytes in (
+            ("to_accel", "dma/M_AXIS_MM2S", "accel/s_axis", streams.input.beat_bytes,
+             accel_in_bytes),
+            ("from_accel", "accel/m_axis", "dma/S_AXIS_S2MM", accel_out_bytes,
+             streams.output.beat_bytes)):
+        if in_bytes == out_bytes:
             paths.append((source, sink))
-            continue
-        dma_side = source.startswith("dma/")
-        in_bytes, out_bytes = ((stream.beat_bytes, hls_bytes) if dma_side
-                               else (hls_bytes, stream.beat_bytes))
-        converters.append(Converter(name, f"{in_bytes}-byte beats to {out_bytes}-byte beats "
-                                          "(the data in the low bytes)", in_bytes, out_bytes))
-        paths += [(source, f"{name}/S_AXIS"), (f"{name}/M_AXIS", sink)]
+        else:
+            converters.append(Converter(name, in_bytes, out_bytes))
+            paths += [(source, f"{name}/S_AXIS"), (f"{name}/M_AXIS", sink)]
     return converters, paths
 
 
@@ -181,6 +177,34 @@ def _check_hls_project(hls_dir: Path, board: Board) -> None:
                           f"--part {board.part}")
 
 
+def _package_rtl(rtl_dir: Path, out_dir: Path, context: dict) -> TopStreams:
+    """The wrapper and package_ip.tcl for the RTL in ``rtl_dir``."""
+    manifest, streams = rtl_streams(rtl_dir)
+    missing = [name for name in manifest["sources"] + manifest["memory_files"]
+               if not (rtl_dir / name).is_file()]
+    if missing:
+        raise BnnHlsError(f"{rtl_dir}: missing {', '.join(missing)} named by manifest.json")
+    (out_dir / f"{WRAPPER}.v").write_text(render_wrapper(manifest["top"], streams))
+    (out_dir / "package_ip.tcl").write_text(render(
+        "vivado/package_rtl.tcl.j2", **context, wrapper_module=WRAPPER,
+        sources=[_relative(rtl_dir / name, out_dir) for name in manifest["sources"]]
+        + [f"{WRAPPER}.v"],
+        memory_files=[_relative(rtl_dir / name, out_dir) for name in manifest["memory_files"]],
+        vendor=IP_VENDOR, library=IP_LIBRARY, version=IP_VERSION,
+        display_name=f"bnn-hls accelerator ({manifest['top']})"))
+    return streams
+
+
+def _package_hls(hls_dir: Path, board: Board, out_dir: Path, context: dict) -> TopStreams:
+    """package_ip.tcl for the Vitis HLS project in ``hls_dir``."""
+    _check_hls_project(hls_dir, board)
+    manifest, streams = hls_streams(hls_dir)
+    (out_dir / "package_ip.tcl").write_text(render(
+        "vivado/package_hls.tcl.j2", **context, hls_top=manifest["top"],
+        hls_dir=_relative(hls_dir, out_dir)))
+    return streams
+
+
 def write_vivado_project(rtl_dir: Path, board: Board, out_dir: Path, clock_mhz: float,
                          hls_dir: Path | None) -> Path:
     """Write the Vivado batch scripts, the constraints, the accelerator wrapper (RTL) and the
@@ -198,29 +222,13 @@ def write_vivado_project(rtl_dir: Path, board: Board, out_dir: Path, clock_mhz: 
     context = {"project": PROJECT, "board_title": board.title, "board_part":
                board.vivado.board_part, "part": board.part, "clock_mhz": f"{clock_mhz:g}"}
     if accelerator is Accelerator.RTL:
-        manifest, streams = rtl_streams(rtl_dir)
-        missing = [name for name in manifest["sources"] + manifest["memory_files"]
-                   if not (Path(rtl_dir) / name).is_file()]
-        if missing:
-            raise BnnHlsError(f"{rtl_dir}: missing {', '.join(missing)} named by manifest.json")
-        (out_dir / f"{WRAPPER}.v").write_text(render_wrapper(manifest["top"], streams))
-        package = render("vivado/package_rtl.tcl.j2", **context, wrapper_module=WRAPPER,
-                         sources=[_relative(Path(rtl_dir) / name, out_dir)
-                                  for name in manifest["sources"]] + [f"{WRAPPER}.v"],
-                         memory_files=[_relative(Path(rtl_dir) / name, out_dir)
-                                       for name in manifest["memory_files"]],
-                         vendor=IP_VENDOR, library=IP_LIBRARY, version=IP_VERSION,
-                         display_name=f"bnn-hls accelerator ({manifest['top']})")
-        converters, paths = [], [("dma/M_AXIS_MM2S", "accel/s_axis"),
-                                 ("accel/m_axis", "dma/S_AXIS_S2MM")]
+        streams = _package_rtl(Path(rtl_dir), out_dir, context)
+        converters, paths = stream_paths(streams, streams.input.beat_bytes,
+                                         streams.output.beat_bytes)
     else:
-        hls_dir = Path(hls_dir)
-        _check_hls_project(hls_dir, board)
-        manifest, streams = hls_streams(hls_dir)
-        package = render("vivado/package_hls.tcl.j2", **context, hls_top=manifest["top"],
-                         hls_dir=_relative(hls_dir, out_dir))
-        converters, paths = _hls_converters(streams)
-    (out_dir / "package_ip.tcl").write_text(package)
+        streams = _package_hls(Path(hls_dir), board, out_dir, context)
+        converters, paths = stream_paths(streams, streams.input.hls_tdata_bits // 8,
+                                         streams.output.hls_tdata_bits // 8)
 
     ps = PsView.of(board.vivado)
     dma = DmaView(address_bits=32 if ps.zynq_7000 else 64,
