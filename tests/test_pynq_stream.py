@@ -170,3 +170,17 @@ def test_digits_accelerator_through_dma_buffers_is_bit_exact(digits_compiled, tm
     images = digits_split().test_x[:8].astype(np.uint8)
     results, out_fmt = dma_round_trip(digits_compiled.graph, tmp_path, images, 0.2, 3)
     assert_frames_match_golden(results, out_fmt, GoldenModel(digits_compiled.graph).run(images))
+
+
+@pytest.mark.parametrize("lanes,width,dma_bits,hls_bits", [
+    (1, 1, 8, 8), (1, 8, 8, 8), (1, 19, 32, 24), (10, 16, 256, 160), (64, 16, 1024, 1024)])
+def test_dma_beats_are_powers_of_two_and_hls_beats_whole_bytes(lanes, width, dma_bits,
+                                                               hls_bits):
+    stream = DmaStream(StreamLayout(lanes, lanes, width, signed=True))
+    assert (stream.tdata_bits, stream.beat_bytes, stream.hls_tdata_bits) == (
+        dma_bits, dma_bits // 8, hls_bits)
+
+
+def test_a_beat_wider_than_the_dma_is_refused():
+    with pytest.raises(ValueError, match="1025-bit beat"):
+        DmaStream(StreamLayout(25, 25, 41, signed=True))

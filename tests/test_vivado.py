@@ -121,6 +121,15 @@ def test_a_board_without_vivado_shell_is_one_line(tiny_out, tmp_path):
         write_vivado_project(tiny_out / "rtl", load_board("ulx3s"), tmp_path, 100.0, None)
 
 
+def test_a_directory_without_manifest_is_one_line(tmp_path):
+    with pytest.raises(BnnHlsError, match="manifest.json: cannot read"):
+        write_vivado_project(tmp_path / "rtl", load_board("pynq-z2"), tmp_path, 100.0, None)
+    (tmp_path / "rtl").mkdir()
+    (tmp_path / "rtl" / "manifest.json").write_text(json.dumps({"top": "bnn_top"}))
+    with pytest.raises(BnnHlsError, match="manifest.json: no 'in_channels'"):
+        write_vivado_project(tmp_path / "rtl", load_board("pynq-z2"), tmp_path, 100.0, None)
+
+
 def test_wrapper_is_lint_clean(tiny_out, tmp_path):
     write_vivado_project(tiny_out / "rtl", load_board("kv260"), tmp_path, 100.0, None)
     manifest = json.loads((tiny_out / "rtl" / "manifest.json").read_text())

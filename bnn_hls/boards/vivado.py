@@ -50,13 +50,6 @@ def beat_format(stream: DmaStream) -> BeatFormat:
                       stream.beat_bytes)
 
 
-def _dma_stream(path: Path, layout: StreamLayout) -> DmaStream:
-    try:
-        return DmaStream(layout)
-    except ValueError as exc:
-        raise BnnHlsError(f"{path}: {exc}") from None
-
-
 def _read_manifest(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -68,24 +61,31 @@ def rtl_streams(rtl_dir: Path) -> tuple[dict, TopStreams]:
     """The RTL manifest and the top's streams."""
     path = Path(rtl_dir) / "manifest.json"
     manifest = _read_manifest(path)
-    try:
-        layouts = (StreamLayout(manifest["in_channels"], manifest["in_lanes"],
-                                manifest["pixel_bits"], signed=False),
-                   StreamLayout(manifest["out_channels"], manifest["out_lanes"],
-                                manifest["out_width"], signed=True))
-    except KeyError as exc:
-        raise BnnHlsError(f"{path}: no {exc} (compile again with --rtl)") from None
-    return manifest, TopStreams(*(_dma_stream(path, layout) for layout in layouts))
+    return manifest, _top_streams(path, lambda: (
+        StreamLayout(manifest["in_channels"], manifest["in_lanes"], manifest["pixel_bits"],
+                     signed=False),
+        StreamLayout(manifest["out_channels"], manifest["out_lanes"], manifest["out_width"],
+                     signed=True)))
 
 
 def hls_streams(hls_dir: Path) -> tuple[dict, TopStreams]:
     """The HLS manifest and its top's streams (the HLS plan may fold differently)."""
     path = Path(hls_dir) / "manifest.json"
     manifest = _read_manifest(path)
-    ports = manifest["input"], manifest["output"]
-    layouts = [StreamLayout(p["channels"], p["lanes"], p["width"], signed=signed)
-               for p, signed in zip(ports, (False, True), strict=True)]
-    return manifest, TopStreams(*(_dma_stream(path, layout) for layout in layouts))
+    return manifest, _top_streams(path, lambda: tuple(
+        StreamLayout(p["channels"], p["lanes"], p["width"], signed=signed)
+        for p, signed in ((manifest["input"], False), (manifest["output"], True))))
+
+
+def _top_streams(path: Path, layouts) -> TopStreams:
+    """``layouts()`` read from the manifest at ``path``: a missing key or a beat the DMA
+    cannot carry is one line naming the file."""
+    try:
+        return TopStreams(*(DmaStream(layout) for layout in layouts()))
+    except KeyError as exc:
+        raise BnnHlsError(f"{path}: no {exc} (generate it again)") from None
+    except ValueError as exc:
+        raise BnnHlsError(f"{path}: {exc}") from None
 
 
 def render_wrapper(core: str, streams: TopStreams) -> str:
