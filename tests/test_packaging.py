@@ -1,4 +1,5 @@
-"""The wheel carries every package module, the Jinja2 templates, the configs and board files."""
+"""The wheel carries every package module (the PYNQ driver files too), the Jinja2 templates, the
+configs and board files."""
 
 import subprocess
 import sys
@@ -20,6 +21,7 @@ def test_wheel_contains_templates_and_every_module(tmp_path):
                for folder in ("model/configs", "boards")
                for p in (ROOT / "bnn_hls" / folder).glob("*.yaml")}
     assert templates and "bnn_hls/templates/rtl/mvu.sv.j2" in templates
+    assert "bnn_hls/templates/vivado/build.tcl.j2" in templates
     assert templates <= names, sorted(templates - names)
     assert modules <= names, sorted(modules - names)
     assert configs <= names, sorted(configs - names)

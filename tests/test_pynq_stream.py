@@ -23,7 +23,7 @@ from bnn_hls.boards.pynq_stream import (
     pack_images,
     unpack_logits,
 )
-from bnn_hls.boards.vivado import WRAPPER, rtl_streams, write_vivado_project
+from bnn_hls.boards.vivado import WRAPPER, beat_format, rtl_streams, write_vivado_project
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.hw.dma import DmaStream
 from bnn_hls.hw.layout import StreamLayout
@@ -31,23 +31,21 @@ from bnn_hls.model import birealnet
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.simulate import generate_rtl
+from bnn_hls.tools.slang import slang_errors
+from bnn_hls.tools.verilator import lint
 
 # (channels, lanes, width): one byte exactly; 24 bits padded to 32; folds with empty lanes
 # and 14 bits padded to 16; 1-bit lanes.
 LAYOUTS = [(1, 1, 8), (3, 3, 8), (5, 2, 7), (70, 32, 1)]
 # The smallest network with every kind of tile on the path (stem, binary block, shortcut,
-# pool, classifier): its Verilator build is what the default suite can afford.
+# pool, classifier): its Verilator build is what the default suite can afford. Three 8-bit
+# channels make a 24-bit input beat, padded to 32 for the DMA.
 MICRO_ARCH = ArchConfig(
-    name="micro", in_channels=1, input_size=4, num_classes=3,
+    name="micro", in_channels=3, input_size=4, num_classes=3,
     stem=StemConfig(channels=4, kernel=3, stride=1, maxpool=None),
     stages=(StageConfig(channels=4, blocks=1, stride=1),),
-    input_norm=InputNorm(scale=1 / 255, mean=(0.5,), std=(0.25,), pixel_bits=8),
+    input_norm=InputNorm(scale=1 / 255, mean=(0.5, 0.4, 0.3), std=(0.25, 0.2, 0.3), pixel_bits=8),
 )
-
-
-def beat_format(layout: StreamLayout) -> BeatFormat:
-    return BeatFormat(layout.channels, layout.lanes, layout.width, layout.signed,
-                      DmaStream(layout).beat_bytes)
 
 
 def words(buffer: np.ndarray) -> list[int]:
@@ -59,7 +57,7 @@ def test_input_buffer_holds_the_layout_beats(channels, lanes, width):
     layout = StreamLayout(channels, lanes, width, signed=False)
     images = np.random.default_rng(channels).integers(0, 1 << width, (3, channels, 4, 5))
     buffer = pack_images(images.astype(np.uint8 if width <= 8 else np.uint16),
-                         beat_format(layout))
+                         beat_format(DmaStream(layout)))
     assert buffer.dtype == np.uint8 and buffer.shape[1] == DmaStream(layout).beat_bytes
     assert words(buffer) == [word for word, _ in layout.pack(images)]
 
@@ -72,7 +70,7 @@ def test_output_buffer_gives_back_the_golden_logits(tiny_compiled, tiny_arch, la
     logits = GoldenModel(tiny_compiled.graph).run(images)
     layout = StreamLayout(logits.shape[1], lanes, width, signed=True)
     assert np.abs(logits).max() < 1 << (width - 1), "the width must hold the logits"
-    fmt = beat_format(layout)
+    fmt = beat_format(DmaStream(layout))
     buffer = np.array([list(word.to_bytes(fmt.beat_bytes, "little"))
                        for word, _ in layout.pack(logits)], dtype=np.uint8)
     assert np.array_equal(unpack_logits(buffer, fmt, len(images)), logits)
@@ -128,6 +126,7 @@ def dma_round_trip(graph, out: Path, images: np.ndarray, stall: float, seed: int
             "settle_cycles": 2 * manifest["ideal_cycles_per_image"]}
     (out / "dma_plan.json").write_text(json.dumps(plan))
     sources = [rtl / name for name in manifest["sources"]] + [vivado.parent / f"{WRAPPER}.v"]
+    assert lint(sources, WRAPPER) == "" and slang_errors(sources, WRAPPER) == []
     result = run_cocotb(sources, WRAPPER, "axi_dma_tb", rtl, out / "build",
                         extra_env={"DMA_PLAN": str(out / "dma_plan.json"),
                                    "DMA_RESULTS": str(out / "dma_results.json")})
@@ -149,7 +148,7 @@ def assert_frames_match_golden(results: dict, out_fmt: BeatFormat, logits: np.nd
 def test_simulated_accelerator_through_dma_buffers_is_bit_exact(tmp_path):
     graph = compile_model(randomise_birealnet(birealnet(MICRO_ARCH), seed=21), WORST_CASE).graph
     rng = np.random.default_rng(11)
-    images = rng.integers(0, 256, (4, 1, 4, 4)).astype(np.uint8)
+    images = rng.integers(0, 256, (4, 3, 4, 4)).astype(np.uint8)
     results, out_fmt = dma_round_trip(graph, tmp_path, images, 0.3, 5)
     assert_frames_match_golden(results, out_fmt, GoldenModel(graph).run(images))
 
