@@ -30,11 +30,12 @@ FLOW = ["create_project", "create_bd_design", "validate_bd_design", "make_wrappe
 
 @pytest.fixture(scope="module")
 def tiny_out(tiny_compiled, tmp_path_factory):
-    """The tiny network's RTL and, for the ZCU104's part, its HLS project."""
+    """The tiny network's RTL, and in hls_<board>/ its HLS project for each board's part."""
     out = tmp_path_factory.mktemp("tiny_xilinx")
     generate_rtl(tiny_compiled.graph, out, target_cycles=256)
-    generate_hls(tiny_compiled.graph, out, target_cycles=256,
-                 part=load_board("zcu104").part)
+    for name in XILINX_BOARDS:
+        generate_hls(tiny_compiled.graph, out / f"hls_{name}", target_cycles=256,
+                     part=load_board(name).part)
     return out
 
 
@@ -89,28 +90,30 @@ def test_the_dry_run_reports_a_missing_source(tiny_out, tmp_path):
     assert f"MISSING ../rtl/{first} (add_files)" in dry_run(main)
 
 
-def test_hls_project_runs_the_hls_export_and_pads_to_dma_widths(tiny_out, tmp_path):
-    main = write_vivado_project(tiny_out / "rtl", load_board("zcu104"), tmp_path / "vivado",
-                                200.0, tiny_out / "hls")
+@pytest.mark.parametrize("name", XILINX_BOARDS)
+def test_hls_project_runs_the_hls_export_and_pads_to_dma_widths(tiny_out, name, tmp_path):
+    hls_dir = tiny_out / f"hls_{name}" / "hls"
+    main = write_vivado_project(tiny_out / "rtl", load_board(name), tmp_path / "vivado",
+                                200.0, hls_dir)
     calls = assert_runs_the_flow(dry_run(main))
     assert "exec" in calls and "ipx::package_project" not in calls
     assert not (main.parent / f"{WRAPPER}.v").exists()
-    hls = json.loads((tiny_out / "hls" / "manifest.json").read_text())
+    hls = json.loads((hls_dir / "manifest.json").read_text())
     formats = json.loads((main.parent / "bnn_hls.json").read_text())
     assert formats["accelerator"] == "hls"
     assert formats["output"]["lanes"] == hls["output"]["lanes"]
     design = (main.parent / "block_design.tcl").read_text()
     out_bits = hls["output"]["lanes"] * hls["output"]["width"]
     hls_bytes, dma_bytes = -(-out_bits // 8), formats["output"]["beat_bytes"]
-    if hls_bytes != dma_bytes:  # Vitis HLS rounds to bytes, the DMA to powers of two
-        assert f"CONFIG.S_TDATA_NUM_BYTES {{{hls_bytes}}}" in design
-        assert f"CONFIG.M_TDATA_NUM_BYTES {{{dma_bytes}}}" in design
+    assert hls_bytes != dma_bytes  # 5 logits: Vitis HLS rounds to bytes, the DMA to 2^n
+    assert f"CONFIG.S_TDATA_NUM_BYTES {{{hls_bytes}}}" in design
+    assert f"CONFIG.M_TDATA_NUM_BYTES {{{dma_bytes}}}" in design
 
 
 def test_hls_project_for_another_part_is_one_line(tiny_out, tmp_path):
     with pytest.raises(BnnHlsError) as error:
         write_vivado_project(tiny_out / "rtl", load_board("pynq-z2"), tmp_path, 100.0,
-                             tiny_out / "hls")
+                             tiny_out / "hls_zcu104" / "hls")
     message = str(error.value)
     assert "\n" not in message and "xczu7ev-ffvc1156-2-e" in message
     assert "--part xc7z020clg400-1" in message
