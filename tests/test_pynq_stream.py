@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tile_checks  # noqa: F401  (puts hw_tests/ on the path the simulator imports from)
-from conftest import WORST_CASE, randomise_birealnet
+from conftest import WORST_CASE
 
 from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.boards import load_board, pynq_stream
@@ -27,7 +27,7 @@ from bnn_hls.boards.vivado import WRAPPER, beat_format, rtl_streams, write_vivad
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.hw.dma import DmaStream
 from bnn_hls.hw.layout import StreamLayout
-from bnn_hls.model import birealnet
+from bnn_hls.model import birealnet, randomise_birealnet
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.simulate import generate_rtl
