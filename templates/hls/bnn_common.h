@@ -78,9 +78,8 @@ inline ap_int<W + 1> lane(const limb_t (&limbs)[N], int i) {
 #pragma HLS INLINE
     static_assert(W <= LIMB_BITS, "lanes of at most 64 bits");
     const limb_t bits = bits_at<N>(limbs, i * W) << (LIMB_BITS - W);
-    const long long value = SIGNED ? static_cast<long long>(bits) >> (LIMB_BITS - W)
-                                   : static_cast<long long>(bits >> (LIMB_BITS - W));
-    return ap_int<W + 1>(value);
+    if (SIGNED) return ap_int<W + 1>(static_cast<long long>(bits) >> (LIMB_BITS - W));
+    return ap_uint<W>(bits >> (LIMB_BITS - W));
 }
 
 // Sets lane i (W bits of ``value``, an ap_int or ap_uint) of a beat being built in zeroed
