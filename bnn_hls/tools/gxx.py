@@ -44,7 +44,7 @@ def compiler() -> str:
 
 
 def build_shared_library(sources: list[Path], include_dirs: list[Path], build_dir: Path,
-                         defines: dict[str, int] | None = None, optimise: str = "-O2") -> Path:
+                         defines: dict[str, int] | None = None, optimise: str = "-O3") -> Path:
     """Compile ``sources`` into a new shared library under ``build_dir`` (a fresh file name
     per build, so a process can load a rebuilt design). Own headers come first on the
     include path, so the C-sim stand-ins shadow any vendor header of the same name."""

@@ -19,10 +19,11 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
               const LimbT weights[PE][NF * SF][LIMBS]) {
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=1
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=3
-    unsigned long long act[SF][LIMBS];
-    unsigned long long valid[SF][LIMBS];
+    limb_t act[SF][LIMBS];
+    limb_t valid[SF][LIMBS];
 #pragma HLS ARRAY_PARTITION variable=act complete dim=2
 #pragma HLS ARRAY_PARTITION variable=valid complete dim=2
+    ap_uint<COUNT_W> valid_counts[SF];  // popcount(valid) of each kept beat
     ap_uint<COUNT_W> matches[PE];
 #pragma HLS ARRAY_PARTITION variable=matches complete
     ap_uint<COUNT_W> valid_count = 0;
@@ -30,39 +31,45 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
     for (int step = 0; step < PIXELS * NF * SF; step++) {
 #pragma HLS PIPELINE II=1
         if (nf == 0) {
-            const ap_uint<2 * SIMD> beat = in.read();
-            ap_uint<SIMD> act_bits = beat.range(SIMD - 1, 0);
-            ap_uint<SIMD> valid_bits = beat.range(2 * SIMD - 1, SIMD);
+            limb_t beat[Limbs<2 * SIMD>::N];
+#pragma HLS ARRAY_PARTITION variable=beat complete
+            split<2 * SIMD>(in.read(), beat);
             for (int limb = 0; limb < LIMBS; limb++) {
 #pragma HLS UNROLL
-                act[sf][limb] = act_bits.to_uint64();
-                valid[sf][limb] = valid_bits.to_uint64();
-                act_bits >>= 64;
-                valid_bits >>= 64;
+                // Bits past SIMD of the last limb are cleared (its valid bits, for act).
+                const int bits = SIMD - limb * LIMB_BITS;
+                const limb_t mask = bits < LIMB_BITS ? (1ULL << bits) - 1 : ~0ULL;
+                act[sf][limb] = beat[limb] & mask;
+                valid[sf][limb] = bits_at<Limbs<2 * SIMD>::N>(beat, SIMD + limb * LIMB_BITS) & mask;
             }
+            unsigned count = 0;
+            for (int limb = 0; limb < LIMBS; limb++) {
+#pragma HLS UNROLL
+                count += popcount64(valid[sf][limb]);
+            }
+            valid_counts[sf] = count;
         }
         if (sf == 0) valid_count = 0;
-        for (int limb = 0; limb < LIMBS; limb++) {
-#pragma HLS UNROLL
-            valid_count += popcount64(valid[sf][limb]);
-        }
+        valid_count += valid_counts[sf];
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
-            if (sf == 0) matches[pe] = 0;
+            unsigned count = 0;
             for (int limb = 0; limb < LIMBS; limb++) {
 #pragma HLS UNROLL
-                const unsigned long long w = weights[pe][nf * SF + sf][limb];
-                matches[pe] += popcount64(valid[sf][limb] & ~(act[sf][limb] ^ w));
+                const limb_t w = weights[pe][nf * SF + sf][limb];
+                count += popcount64(valid[sf][limb] & ~(act[sf][limb] ^ w));
             }
+            matches[pe] = (sf == 0 ? ap_uint<COUNT_W>(0) : matches[pe]) + count;
         }
         if (sf == SF - 1) {
-            ap_uint<PE * DOT_W> result = 0;
+            limb_t result[Limbs<PE * DOT_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=result complete
             for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
                 const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
                 set_lane<DOT_W>(result, pe, dot);
             }
-            out.write(result);
+            out.write(join<PE * DOT_W>(result));
         }
         if (++sf == SF) {
             sf = 0;
@@ -80,33 +87,36 @@ void real_mvu(hls::stream<ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> >& in,
               hls::stream<ap_uint<PE * ACC_W> >& out, const WeightT weights[NF * SF][PE][SIMD]) {
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=2
 #pragma HLS ARRAY_PARTITION variable=weights complete dim=3
-    typedef ap_uint<SIMD * (ELEM_W + (WITH_VALID ? 1 : 0))> beat_t;
-    beat_t window[SF];
+    const int BEAT_W = SIMD * (ELEM_W + (WITH_VALID ? 1 : 0));
+    const int BEAT_LIMBS = Limbs<BEAT_W>::N;
+    limb_t window[SF][BEAT_LIMBS];
+#pragma HLS ARRAY_PARTITION variable=window complete dim=2
     ap_int<ACC_W> acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
     int sf = 0, nf = 0;
     for (int step = 0; step < PIXELS * NF * SF; step++) {
 #pragma HLS PIPELINE II=1
-        if (nf == 0) window[sf] = in.read();
-        const beat_t beat = window[sf];
+        if (nf == 0) split<BEAT_W>(in.read(), window[sf]);
+        const limb_t (&beat)[BEAT_LIMBS] = window[sf];
         for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
             if (sf == 0) acc[pe] = 0;
             for (int s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL
-                const bool valid = !WITH_VALID || beat[SIMD * ELEM_W + s];
+                const bool valid = !WITH_VALID || (bits_at<BEAT_LIMBS>(beat, SIMD * ELEM_W + s) & 1);
                 const ap_int<WEIGHT_W> weight = weights[nf * SF + sf][pe][s];
                 const ap_int<PRODUCT_W> product = lane<ELEM_W, true>(beat, s) * weight;
                 if (valid) acc[pe] += product;
             }
         }
         if (sf == SF - 1) {
-            ap_uint<PE * ACC_W> result = 0;
+            limb_t result[Limbs<PE * ACC_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=result complete
             for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
                 set_lane<ACC_W>(result, pe, acc[pe]);
             }
-            out.write(result);
+            out.write(join<PE * ACC_W>(result));
         }
         if (++sf == SF) {
             sf = 0;

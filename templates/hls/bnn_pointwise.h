@@ -19,8 +19,11 @@ void affine(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LANES *
     int fold = 0;
     for (int beat = 0; beat < PIXELS * FOLDS; beat++) {
 #pragma HLS PIPELINE II=1
-        const ap_uint<LANES * IN_W> word = in.read();
-        ap_uint<LANES * OUT_W> result = 0;
+        limb_t word[Limbs<LANES * IN_W>::N];
+        limb_t result[Limbs<LANES * OUT_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=word complete
+#pragma HLS ARRAY_PARTITION variable=result complete
+        split<LANES * IN_W>(in.read(), word);
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
             const ap_int<MULT_W> mult = mults[fold * LANES + i];
@@ -31,7 +34,7 @@ void affine(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LANES *
             set_lane<OUT_W>(result, i,
                             saturate<OUT_W, CLAMP_LO, CLAMP_HI, OUT_LO, OUT_HI>(shifted));
         }
-        out.write(result);
+        out.write(join<LANES * OUT_W>(result));
         fold = fold == FOLDS - 1 ? 0 : fold + 1;
     }
 }
@@ -62,9 +65,14 @@ void shortcut_add(hls::stream<ap_uint<LANES * CONV_W> >& conv,
                   hls::stream<ap_uint<LANES * OUT_W> >& out) {
     for (int beat = 0; beat < PIXELS * FOLDS; beat++) {
 #pragma HLS PIPELINE II=1
-        const ap_uint<LANES * CONV_W> conv_word = conv.read();
-        const ap_uint<LANES * SKIP_W> skip_word = skip.read();
-        ap_uint<LANES * OUT_W> result = 0;
+        limb_t conv_word[Limbs<LANES * CONV_W>::N];
+        limb_t skip_word[Limbs<LANES * SKIP_W>::N];
+        limb_t result[Limbs<LANES * OUT_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=conv_word complete
+#pragma HLS ARRAY_PARTITION variable=skip_word complete
+#pragma HLS ARRAY_PARTITION variable=result complete
+        split<LANES * CONV_W>(conv.read(), conv_word);
+        split<LANES * SKIP_W>(skip.read(), skip_word);
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
             const ap_int<WORK_W> a = lane<CONV_W, true>(conv_word, i);
@@ -73,7 +81,7 @@ void shortcut_add(hls::stream<ap_uint<LANES * CONV_W> >& conv,
             set_lane<OUT_W>(result, i,
                             saturate<OUT_W, CLAMP_LO, CLAMP_HI, OUT_LO, OUT_HI>(total));
         }
-        out.write(result);
+        out.write(join<LANES * OUT_W>(result));
     }
 }
 

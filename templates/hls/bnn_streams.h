@@ -25,19 +25,34 @@ void fork(hls::stream<ap_uint<BEAT_W> >& in, Outs&... outs) {
 template <int CHANNELS, int W, int IN_LANES, int IN_FOLDS, int OUT_LANES, int OUT_FOLDS,
           int PIXELS>
 void relane(hls::stream<ap_uint<IN_LANES * W> >& in, hls::stream<ap_uint<OUT_LANES * W> >& out) {
+    const int IN_W = IN_LANES * W;
+    const int OUT_W = OUT_LANES * W;
     // Room for the wider of the two beat groupings of one pixel.
-    const int PIXEL_W = (IN_FOLDS * IN_LANES > OUT_FOLDS * OUT_LANES ? IN_FOLDS * IN_LANES
-                                                                     : OUT_FOLDS * OUT_LANES) * W;
+    const int PIXEL_W = (IN_FOLDS * IN_W > OUT_FOLDS * OUT_W ? IN_FOLDS * IN_W : OUT_FOLDS * OUT_W);
+    const int PIXEL_LIMBS = Limbs<PIXEL_W>::N;
     for (int pixel = 0; pixel < PIXELS; pixel++) {
-        ap_uint<PIXEL_W> bits = 0;
+        limb_t bits[PIXEL_LIMBS] = {};
+#pragma HLS ARRAY_PARTITION variable=bits complete
         for (int fold = 0; fold < IN_FOLDS; fold++) {
 #pragma HLS PIPELINE II=1
-            bits.range(fold * IN_LANES * W + IN_LANES * W - 1, fold * IN_LANES * W) = in.read();
+            limb_t word[Limbs<IN_W>::N];
+#pragma HLS ARRAY_PARTITION variable=word complete
+            split<IN_W>(in.read(), word);
+            for (int k = 0; k < Limbs<IN_W>::N; k++) {
+#pragma HLS UNROLL
+                or_bits<PIXEL_LIMBS>(bits, fold * IN_W + k * LIMB_BITS, word[k],
+                                     fold * IN_W, CHANNELS * W);
+            }
         }
-        if (CHANNELS * W < PIXEL_W) bits.range(PIXEL_W - 1, CHANNELS * W) = 0;
         for (int fold = 0; fold < OUT_FOLDS; fold++) {
 #pragma HLS PIPELINE II=1
-            out.write(bits.range(fold * OUT_LANES * W + OUT_LANES * W - 1, fold * OUT_LANES * W));
+            limb_t word[Limbs<OUT_W>::N];
+#pragma HLS ARRAY_PARTITION variable=word complete
+            for (int k = 0; k < Limbs<OUT_W>::N; k++) {
+#pragma HLS UNROLL
+                word[k] = bits_at<PIXEL_LIMBS>(bits, fold * OUT_W + k * LIMB_BITS);
+            }
+            out.write(join<OUT_W>(word));
         }
     }
 }
@@ -50,7 +65,9 @@ void global_sum(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LAN
     int fold = 0;
     for (int beat = 0; beat < PIXELS * FOLDS; beat++) {
 #pragma HLS PIPELINE II=1
-        const ap_uint<LANES * IN_W> word = in.read();
+        limb_t word[Limbs<LANES * IN_W>::N];
+#pragma HLS ARRAY_PARTITION variable=word complete
+        split<LANES * IN_W>(in.read(), word);
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
             const ap_int<OUT_W> previous = beat < FOLDS ? ap_int<OUT_W>(0) : sums[fold][i];
@@ -60,12 +77,13 @@ void global_sum(hls::stream<ap_uint<LANES * IN_W> >& in, hls::stream<ap_uint<LAN
     }
     for (int f = 0; f < FOLDS; f++) {
 #pragma HLS PIPELINE II=1
-        ap_uint<LANES * OUT_W> result = 0;
+        limb_t result[Limbs<LANES * OUT_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=result complete
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
             set_lane<OUT_W>(result, i, sums[f][i]);
         }
-        out.write(result);
+        out.write(join<LANES * OUT_W>(result));
     }
 }
 

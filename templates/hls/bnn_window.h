@@ -70,8 +70,12 @@ void window(hls::stream<ap_uint<CHANNELS * ELEM_W> >& in,
     SlidingRows<CHANNELS * ELEM_W, H, W, K, S, P, OUT_H, OUT_W, 1> rows;
 #pragma HLS ARRAY_PARTITION variable=rows.rows_ complete dim=1
     // A tap's CHANNELS elements are contiguous in the window vector: each in-image tap
-    // overlapping this beat's elements [beat*SIMD, beat*SIMD + SIMD) is placed by one shift.
-    const ap_uint<CHANNELS> all_valid = ~ap_uint<CHANNELS>(0);
+    // overlapping this beat's elements [beat*SIMD, beat*SIMD + SIMD) is ORed in at its offset,
+    // its data into bits [0, DATA_W) and its valid bits into [DATA_W, BEAT_W).
+    const int PIXEL_W = CHANNELS * ELEM_W;
+    const int DATA_W = SIMD * ELEM_W;
+    const int BEAT_W = SIMD * (ELEM_W + 1);
+    const int BEAT_LIMBS = Limbs<BEAT_W>::N;
     int beat = 0;
     for (int step = 0; step < rows.IN_BEATS + OUT_H * OUT_W * BEATS; step++) {
 #pragma HLS PIPELINE II=1
@@ -79,24 +83,30 @@ void window(hls::stream<ap_uint<CHANNELS * ELEM_W> >& in,
             rows.push(in.read());
             continue;
         }
-        ap_uint<SIMD * ELEM_W> data = 0;
-        ap_uint<SIMD> valid = 0;
+        limb_t result[BEAT_LIMBS] = {};
+#pragma HLS ARRAY_PARTITION variable=result complete
         for (int tap = 0; tap < K * K; tap++) {
 #pragma HLS UNROLL
             const int offset = tap * CHANNELS - beat * SIMD;  // elements, may be negative
             if (offset >= SIMD || offset + CHANNELS <= 0 || !rows.in_image(tap / K, tap % K)) {
                 continue;
             }
-            const ap_uint<CHANNELS * ELEM_W> pixel = rows.tap(tap / K, tap % K, 0);
-            if (offset >= 0) {
-                data |= ap_uint<SIMD * ELEM_W>(pixel) << (offset * ELEM_W);
-                valid |= ap_uint<SIMD>(all_valid) << offset;
-            } else {
-                data |= ap_uint<SIMD * ELEM_W>(pixel >> (-offset * ELEM_W));
-                valid |= ap_uint<SIMD>(all_valid >> -offset);
+            limb_t pixel[Limbs<PIXEL_W>::N];
+#pragma HLS ARRAY_PARTITION variable=pixel complete
+            split<PIXEL_W>(rows.tap(tap / K, tap % K, 0), pixel);
+            for (int k = 0; k < Limbs<PIXEL_W>::N; k++) {
+#pragma HLS UNROLL
+                or_bits<BEAT_LIMBS>(result, offset * ELEM_W + k * LIMB_BITS, pixel[k], 0, DATA_W);
+            }
+            for (int k = 0; k < Limbs<CHANNELS>::N; k++) {
+#pragma HLS UNROLL
+                const int ones = CHANNELS - k * LIMB_BITS < LIMB_BITS ? CHANNELS - k * LIMB_BITS
+                                                                      : LIMB_BITS;
+                or_bits<BEAT_LIMBS>(result, DATA_W + offset + k * LIMB_BITS,
+                                   ~0ULL >> (LIMB_BITS - ones), DATA_W, BEAT_W);
             }
         }
-        out.write((valid, data));
+        out.write(join<BEAT_W>(result));
         if (++beat == BEATS) {
             beat = 0;
             rows.next_output();
@@ -119,23 +129,35 @@ void pool(hls::stream<ap_uint<LANES * IN_W> >& in,
             rows.push(in.read());
             continue;
         }
-        ap_uint<LANES * OUT_ELEM_W> result = 0;
+        ap_int<OUT_ELEM_W> values[LANES];
+#pragma HLS ARRAY_PARTITION variable=values complete
         for (int i = 0; i < LANES; i++) {
 #pragma HLS UNROLL
             // Every window has an in-image tap, so the max starts below any input.
-            ap_int<OUT_ELEM_W> value = 0;
-            if (IS_MAX) value = -(ap_int<OUT_ELEM_W + 1>(1) << (IN_W - 1));
-            for (int kh = 0; kh < K; kh++) {
-                for (int kw = 0; kw < K; kw++) {
-                    if (!rows.in_image(kh, kw)) continue;
-                    const ap_int<IN_W + 1> x = lane<IN_W, true>(rows.tap(kh, kw, fold), i);
-                    if (!IS_MAX) value += x;
-                    else if (x > value) value = x;
+            values[i] = 0;
+            if (IS_MAX) values[i] = -(ap_int<OUT_ELEM_W + 1>(1) << (IN_W - 1));
+        }
+        for (int kh = 0; kh < K; kh++) {
+            for (int kw = 0; kw < K; kw++) {
+                if (!rows.in_image(kh, kw)) continue;
+                limb_t tap[Limbs<LANES * IN_W>::N];
+#pragma HLS ARRAY_PARTITION variable=tap complete
+                split<LANES * IN_W>(rows.tap(kh, kw, fold), tap);
+                for (int i = 0; i < LANES; i++) {
+#pragma HLS UNROLL
+                    const ap_int<IN_W + 1> x = lane<IN_W, true>(tap, i);
+                    if (!IS_MAX) values[i] += x;
+                    else if (x > values[i]) values[i] = x;
                 }
             }
-            set_lane<OUT_ELEM_W>(result, i, value);
         }
-        out.write(result);
+        limb_t result[Limbs<LANES * OUT_ELEM_W>::N] = {};
+#pragma HLS ARRAY_PARTITION variable=result complete
+        for (int i = 0; i < LANES; i++) {
+#pragma HLS UNROLL
+            set_lane<OUT_ELEM_W>(result, i, values[i]);
+        }
+        out.write(join<LANES * OUT_ELEM_W>(result));
         if (++fold == FOLDS) {
             fold = 0;
             rows.next_output();

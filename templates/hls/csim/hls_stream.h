@@ -12,7 +12,6 @@
 #include <ap_int.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -82,32 +81,33 @@ class stream<T, 0> {
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;
     virtual ~stream() {
-        if (!data_.empty()) {
+        if (!empty()) {
             bnn_csim::registry().errors.push_back("stream '" + name_ + "' still holds " +
-                                                  std::to_string(data_.size()) + " beats");
+                                                  std::to_string(size()) + " beats");
         }
     }
 
-    bool empty() const { return data_.empty(); }
+    bool empty() const { return head_ == data_.size(); }
     bool full() const { return false; }  // C-sim is sequential: a FIFO never fills
-    size_t size() const { return data_.size(); }
+    size_t size() const { return data_.size() - head_; }
 
     void write(const T& value) {
         data_.push_back(value);
-        if (static_cast<long>(data_.size()) > record_->peak) {
-            record_->peak = static_cast<long>(data_.size());
-        }
+        if (static_cast<long>(size()) > record_->peak) record_->peak = static_cast<long>(size());
         if (traced_) bnn_csim::record(*record_, value);
     }
     void operator<<(const T& value) { write(value); }
 
     T read() {
-        if (data_.empty()) {
+        if (empty()) {
             throw bnn_csim::StreamError("read from empty stream '" + name_ +
                                         "' (a deadlock in hardware)");
         }
-        T value = data_.front();
-        data_.pop_front();
+        T value = data_[head_++];
+        if (empty()) {  // drained: reuse the storage from the start
+            data_.clear();
+            head_ = 0;
+        }
         return value;
     }
     void read(T& value) { value = read(); }
@@ -117,7 +117,10 @@ class stream<T, 0> {
     std::string name_;
     bnn_csim::ChannelRecord* record_;
     bool traced_;
-    std::deque<T> data_;
+    // A vector and a read index rather than a deque: sequential C-sim writes a whole tensor
+    // before reading it, and a deque of wide beats allocates a block every beat or so.
+    std::vector<T> data_;
+    size_t head_ = 0;
 };
 
 }  // namespace hls
