@@ -35,6 +35,7 @@ TORCH_FREE_MODULES = (
     "bnn_hls.hw.plan",
     "bnn_hls.hw.verify",
     "bnn_hls.hw.technology",
+    "bnn_hls.hw.estimates",
     "bnn_hls.boards",
 )
 
