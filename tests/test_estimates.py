@@ -53,7 +53,8 @@ def test_block_count_takes_the_best_aspect_ratio():
     assert Memory(16384, 1, False).blocks == 1
 
 
-def test_xnor_mvu_estimate_within_25_percent_of_yosys(tmp_path):
+def test_xnor_mvu_estimate_within_25_percent_of_yosys_ecp5(tmp_path):
+    """One small tile through synth_ecp5 (the faster flow); the bench covers the rest."""
     stage = XnorMvuStage(np.random.default_rng(0).integers(0, 2, (16, 72)).astype(bool),
                          pe=4, simd=8, pixels_per_image=64)
     tile = tile_for(stage)
@@ -61,7 +62,7 @@ def test_xnor_mvu_estimate_within_25_percent_of_yosys(tmp_path):
         (tmp_path / name).write_text(text)
     source = tmp_path / "dut.sv"
     source.write_text(tile.render("dut"))
-    flow, technology = FLOWS["xilinx"]
+    flow, technology = FLOWS["ecp5"]
     measured = synthesized(synth([source], tile.module_name("dut"), tmp_path, flow), flow)
     estimate = estimate_stage(stage, technology)
     assert abs(estimate.luts - measured.luts) <= 0.25 * measured.luts, (estimate, measured)
