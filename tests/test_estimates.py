@@ -111,9 +111,16 @@ def bireal18_out(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_fit_bireal18_zcu104_and_pynq_z2(bireal18_out, capsys):
-    code, stdout, _ = run_cli(["fit", bireal18_out, "--board", "zcu104"], capsys)
+@pytest.mark.parametrize("board", ["zcu104", "kv260"])
+def test_fit_bireal18_fits_zynq_ultrascale_boards(bireal18_out, board, capsys):
+    code, stdout, _ = run_cli(["fit", bireal18_out, "--board", board], capsys)
     assert code == 0 and "OVERFLOWS" not in stdout, stdout
+    folding = yaml.safe_load((bireal18_out / f"folding-{board}.yaml").read_text())
+    assert len(folding) == 21  # stem, 16 binary convs, 3 downsample convs, fc
+
+
+@pytest.mark.slow
+def test_fit_bireal18_pynq_z2_lacks_memory(bireal18_out, capsys):
     code, _, err = run_cli(["fit", bireal18_out, "--board", "pynq-z2"], capsys)
     assert_one_line_error(code, err, "lacks the memory")
 

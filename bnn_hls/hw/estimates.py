@@ -40,12 +40,12 @@ BLOCK_BITS = 18 * 1024  # RAMB18 (a RAMB36 is two) and DP16KD
 BLOCK_SHAPES = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 URAM_DEPTH, URAM_WIDTH = 4096, 72
 URAM_BITS = URAM_DEPTH * URAM_WIDTH
-POPCOUNT_LANE_LUTS = 4
 # memory_libmap costs: soft logic per bit (a RAM as flip-flops; a ROM as LUT logic costs
 # 1/(bits per LUT), as synth_xilinx and synth_ecp5 set it), and per block
 # (xilinx/brams_*.txt 129 per RAMB18, lattice/brams_16kd.txt 128, urams.txt 1024).
 RAM_LOGIC_COST = 1.0
 BLOCK_COST, URAM_COST = 128, 1024
+LUTRAM_MUX_COST = 0.5  # memory_libmap's FACTOR_MUX, per multiplexer input and bit
 
 
 class Placement(enum.Enum):
@@ -69,6 +69,10 @@ class Fabric:
     dsp_a: int  # widest multiplier operands one DSP takes
     dsp_b: int
     popcount_luts_per_bit: float
+    popcount_lane_luts: int  # per lane beside the per-bit cost
+    rom_luts_per_bit: float  # a ROM in soft logic, measured (0: from its structure)
+    dsp_registers: bool  # a DSP absorbs its operand and product registers
+    dsp_glue_luts: int  # LUTs beside each DSP multiplier (operand extension), measured
 
     @property
     def mux_inputs(self) -> int:
@@ -87,10 +91,11 @@ FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
     Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, 25, 18,
-                                      1.1),
+                                      1.1, 4, 0.077, True, 0),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              27, 18, 1.1),
-    Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, 18, 18, 7.5),
+                                              27, 18, 1.1, 4, 0.077, True, 0),
+    Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, 18, 18, 7.75, -20,
+                                    0, False, 21),
 }
 FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
 
@@ -105,13 +110,15 @@ def fabric(technology: Technology) -> Fabric:
 @dataclass(frozen=True)
 class Memory:
     """``depth`` words of ``width`` bits, one read port; ``writable``: a RAM (one write port),
-    else a ROM initialised from the bitstream (weights). ``single_port``: the RAM reads and
-    writes at one address (a narrower LUTRAM cell than a dual-port one is wider)."""
+    else a ROM initialised from the bitstream (weights). ``single_port``: a registered read
+    at the write address (a LUTRAM cell then holds more bits per word). ``registered_read``:
+    the read data is registered (in the block, or in flip-flops beside a LUTRAM)."""
 
     depth: int
     width: int
     writable: bool
     single_port: bool = False
+    registered_read: bool = True
 
     @property
     def bits(self) -> int:
@@ -137,6 +144,11 @@ def lutram_cells(memory: Memory, fab: Fabric) -> int:
     return ceil_div(memory.depth, depth) * ceil_div(memory.width, width)
 
 
+def lutram_mux_inputs(memory: Memory, fab: Fabric) -> int:
+    """Extra inputs of the read multiplexer over cells stacked in depth."""
+    return ceil_div(memory.depth, lutram_shape(memory, fab)[0]) - 1
+
+
 def place_memory(memory: Memory, fab: Fabric) -> Placement:
     """The one placement rule: the cheapest of soft logic, LUTRAM, block RAM and UltraRAM at
     Yosys ``memory_libmap``'s costs. ROMs never go to LUTRAM (Yosys prunes it for ROMs).
@@ -144,8 +156,10 @@ def place_memory(memory: Memory, fab: Fabric) -> Placement:
     loaded at start-up, which :func:`needs_loading` reports."""
     logic = memory.bits * (RAM_LOGIC_COST if memory.writable else 1 / fab.lut_bits)
     costs = {Placement.LOGIC: logic, Placement.BLOCK: BLOCK_COST * memory.blocks}
-    if memory.writable:
-        costs[Placement.LUTRAM] = fab.lutram_cost * lutram_cells(memory, fab)
+    if memory.writable:  # cells, and memory_libmap's charge for the read multiplexer
+        costs[Placement.LUTRAM] = (fab.lutram_cost * lutram_cells(memory, fab)
+                                   + LUTRAM_MUX_COST * lutram_mux_inputs(memory, fab)
+                                   * memory.width)
     if fab.has_uram:
         costs[Placement.URAM] = URAM_COST * memory.urams
     return min(costs, key=lambda p: (costs[p], list(Placement).index(p)))
@@ -174,9 +188,8 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
         return Resources(uram_bits=URAM_BITS * memory.urams)
     if placement is Placement.LUTRAM:
         cells = lutram_cells(memory, fab)
-        read_mux = mux_luts(ceil_div(memory.depth, lutram_shape(memory, fab)[0]), memory.width,
-                            fab)
-        return Resources(luts=read_mux, ffs=memory.width,
+        read_mux = mux_luts(lutram_mux_inputs(memory, fab) + 1, memory.width, fab)
+        return Resources(luts=read_mux, ffs=memory.width if memory.registered_read else 0,
                          lutram_bits=cells * fab.lutram_luts * fab.lut_bits)
     if memory.writable:  # flip-flops, a write decoder and a read multiplexer
         return Resources(luts=memory.bits // 2 + mux_luts(memory.depth, memory.width, fab),
@@ -185,7 +198,11 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
 
 
 def rom_luts(memory: Memory, fab: Fabric) -> int:
-    """A ROM in LUTs: per output bit, one LUT per ``lut_bits`` words and a mux tree."""
+    """A ROM in LUTs: per output bit, one LUT per ``lut_bits`` words and a mux tree, or on
+    LUT6 what the bench measures inside the matrix-vector units (synthesis merges the ROM
+    with the logic it feeds)."""
+    if fab.rom_luts_per_bit:
+        return round(memory.bits * fab.rom_luts_per_bit)
     per_bit = ceil_div(memory.depth, fab.lut_bits)
     return memory.width * (per_bit + mux_luts(per_bit, 1, fab) if per_bit > 1 else 1)
 
@@ -219,7 +236,7 @@ def popcount_luts(width: int, fab: Fabric) -> int:
     """An XNOR-popcount lane: the tree of small carry-chain adders of
     bnn_hls.backends.rtl.popcount with the XNOR and mask in its first LUTs (measured per
     input bit with python -m bnn_hls.bench_estimates)."""
-    return round(width * fab.popcount_luts_per_bit) + POPCOUNT_LANE_LUTS
+    return max(width, round(width * fab.popcount_luts_per_bit) + fab.popcount_lane_luts)
 
 
 def multipliers(count: int, a_width: int, b_width: int, fab: Fabric) -> Resources:
@@ -228,7 +245,7 @@ def multipliers(count: int, a_width: int, b_width: int, fab: Fabric) -> Resource
         return Resources(luts=count * max(a_width, b_width))
     per = ceil_div(max(a_width, b_width), fab.dsp_a) * ceil_div(min(a_width, b_width),
                                                                  fab.dsp_b)
-    return Resources(dsps=count * per)
+    return Resources(luts=count * per * fab.dsp_glue_luts, dsps=count * per)
 
 
 def total(*parts: Resources) -> Resources:
@@ -266,7 +283,7 @@ def _(stage: RealMvuStage) -> list[Memory]:
     row = stage.pe * stage.simd * stage.weight_width
     rom = [Memory(stage.steps_per_pixel, row, False)] if stage.steps_per_pixel > 1 else []
     vector = ([Memory(stage.synapse_folds, stage.simd * stage.elem_width, True,
-                      single_port=True)]
+                      registered_read=False)]
               if stage.neuron_folds > 1 and stage.synapse_folds > 1 else [])
     return rom + vector
 
@@ -294,7 +311,7 @@ def _(stage: PoolStage) -> list[Memory]:
 
 @_memories.register
 def _(stage: GlobalSumStage) -> list[Memory]:
-    return ([Memory(stage.folds, stage.lanes * stage.out_width, True, single_port=True)]
+    return ([Memory(stage.folds, stage.lanes * stage.out_width, True, registered_read=False)]
             if stage.folds > 1 else [])
 
 
@@ -331,10 +348,10 @@ def _(stage: RealMvuStage, fab: Fabric) -> Resources:
     prod_w, acc_w = stage.product_range.width, stage.out_width
     datapath = total(
         multipliers(pe * simd, ew, stage.weight_width, fab),
-        registers(pe * simd * prod_w),  # products (kept in the DSPs' output registers)
+        # Operand and product registers, inside the DSPs where they can hold them.
+        registers(0 if fab.dsp_registers else pe * simd * prod_w + simd * ew),
         adder(acc_w, pe * simd),  # the adder chain over SIMD products (+ accumulator)
         registers(pe * acc_w * (2 if stage.synapse_folds > 1 else 1)),
-        registers(simd * ew),  # operands
         Resources(luts=simd * ew if stage.with_valid else 0),  # valid masks
         Resources(luts=simd * ew if stage.neuron_folds > 1 else 0),  # operand select
     )
@@ -346,12 +363,11 @@ def _(stage: RealMvuStage, fab: Fabric) -> Resources:
 
 def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: int,
                       fab: Fabric) -> Resources:
-    """swg_lines: registered reads of every slot, each tap selecting its slot, position
-    counters and the reader/writer compare."""
+    """swg_lines: each tap selecting its slot's registered read (the read registers are the
+    memories'), position counters and the reader/writer compare."""
     slots = row_slots(stage.kernel)
     row_w, col_w = clog2(2 * stage.height + 2 * slots) + 1, clog2(stage.width + 2 * slots) + 1
     return total(
-        registers(slots * beat_width),
         Resources(luts=stage.kernel * mux_luts(slots, beat_width, fab)),
         registers(stage.kernel * (clog2(slots) + 1)),
         counter(folds), counter(stage.kernel),
@@ -409,7 +425,9 @@ def _(stage: AffineStage, fab: Fabric) -> Resources:
     prod_w = stage.product.width
     return total(
         multipliers(lanes, x_w, stage.mult_width, fab),
-        registers(lanes * (prod_w + stage.bias_width + stage.out_width)),
+        # The product and its bias, in the DSPs' registers where they can hold them.
+        registers(lanes * ((0 if fab.dsp_registers else prod_w + stage.bias_width)
+                           + stage.out_width)),
         adder(stage.sum_width, lanes),
         Resources(luts=lanes * stage.out_width),  # saturation
         constants_rom(stage, fab),
