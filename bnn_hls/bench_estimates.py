@@ -1,7 +1,7 @@
 """Resource estimates (bnn_hls.hw.estimates) against Yosys, per tile type over several
 parameterisations, for both technology families:
 
-    python -m bnn_hls.bench_estimates [--family xilinx ecp5] [--tile xnor_mvu ...]
+    python -m bnn_hls.bench_estimates [--family xilinx ecp5] [--tile xnor_mvu ...] [--cache DIR]
 
 Every case renders the RTL tile of one plan stage, synthesizes it alone (flattened, no I/O
 buffers) with ``synth_xilinx`` (7-series cells) and ``synth_ecp5``, and prints the estimate
@@ -13,11 +13,13 @@ FFs; memories and DSPs exact.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -146,19 +148,29 @@ class Comparison:
         return out
 
 
-def measure(tile_type: str, stage: Stage, family: str, work: Path) -> Comparison:
+def measure(tile_type: str, stage: Stage, family: str, work: Path,
+            cache: Path | None) -> Comparison:
+    """Synthesize the stage's tile (or read the result cached for the same sources and
+    flow) and compare it with the estimate."""
     flow, technology = FLOWS[family]
     tile = tile_for(stage)
     module = tile.module_name("dut")
-    work.mkdir(parents=True)
-    for name, text in tile.memory_files("dut").items():
-        (work / name).write_text(text)
-    source = work / f"{module}.sv"
-    source.write_text(tile.render("dut"))
+    files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+    key = hashlib.sha256(repr((flow.value, sorted(files.items()))).encode()).hexdigest()
+    cached = cache / f"{key}.json" if cache else None
     started = time.perf_counter()
-    stats = synth([source], module, work, flow)
+    if cached and cached.is_file():
+        measured = Resources(**json.loads(cached.read_text()))
+    else:
+        work.mkdir(parents=True)
+        for name, text in files.items():
+            (work / name).write_text(text)
+        measured = synthesized(synth([work / f"{module}.sv"], module, work, flow), flow)
+        if cached:
+            cache.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(asdict(measured)))
     return Comparison(tile_type, describe(stage), family, estimate_stage(stage, technology),
-                      synthesized(stats, flow), time.perf_counter() - started)
+                      measured, time.perf_counter() - started)
 
 
 def describe(stage: Stage) -> str:
@@ -203,6 +215,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", nargs="+", choices=list(FLOWS), default=list(FLOWS))
     parser.add_argument("--tile", nargs="+", choices=list(cases()), default=list(cases()))
+    parser.add_argument("--cache", type=Path, help="keep each synthesis result here, keyed by "
+                                                   "the tile's sources and the flow")
     args = parser.parse_args(argv)
     print("estimate / synthesis (Yosys) per tile; LUTs of logic, FFs, block RAM and LUTRAM "
           "bits occupied, DSPs")
@@ -214,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
                 stage = make(rng)
                 for family in args.family:
                     work = Path(tmp) / f"{tile_type}{index}_{family}"
-                    results.append(measure(tile_type, stage, family, work))
+                    results.append(measure(tile_type, stage, family, work, args.cache))
                     print_row(results[-1])
     summarise(results)
 

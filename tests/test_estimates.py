@@ -141,3 +141,8 @@ def test_hardware_report_of_a_compiled_design(digits_out, digits_compiled, capsy
     for png in ("cycles.png", "luts.png", "bram.png"):
         assert (report / png).read_bytes()[:4] == b"\x89PNG"
     assert "estimate" in (report / "report.md").read_text()
+
+
+def test_hardware_report_without_saved_ir(tmp_path, capsys):
+    code, _, err = run_cli(["report", tmp_path], capsys)
+    assert_one_line_error(code, err, "ir.json")

@@ -198,12 +198,12 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
 
 
 def rom_luts(memory: Memory, fab: Fabric) -> int:
-    """A ROM in LUTs: per output bit, one LUT per ``lut_bits`` words and a mux tree, or on
-    LUT6 what the bench measures inside the matrix-vector units (synthesis merges the ROM
-    with the logic it feeds)."""
-    if fab.rom_luts_per_bit:
-        return round(memory.bits * fab.rom_luts_per_bit)
+    """A ROM in LUTs: per output bit, one LUT per ``lut_bits`` words and a mux tree; deeper
+    than one LUT6, what the bench measures inside the matrix-vector units instead
+    (synthesis merges the ROM with the logic it feeds)."""
     per_bit = ceil_div(memory.depth, fab.lut_bits)
+    if per_bit > 1 and fab.rom_luts_per_bit:
+        return round(memory.bits * fab.rom_luts_per_bit)
     return memory.width * (per_bit + mux_luts(per_bit, 1, fab) if per_bit > 1 else 1)
 
 
