@@ -317,7 +317,8 @@ def _(stage: GlobalSumStage) -> list[Memory]:
 
 @_memories.register
 def _(stage: FifoStage) -> list[Memory]:
-    return [Memory(stage.depth, stage.layout.beat_width + 1, True)]
+    # The head register is the FIFO's own (it bypasses the memory when the FIFO is empty).
+    return [Memory(stage.depth, stage.layout.beat_width + 1, True, registered_read=False)]
 
 
 def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
@@ -393,9 +394,9 @@ def _(stage: WindowStage, fab: Fabric) -> Resources:
 @stage_resources.register
 def _(stage: PoolStage, fab: Fabric) -> Resources:
     lanes, out_w, k = stage.lanes, stage.out_width, stage.kernel
-    per_tap = out_w + (0 if stage.is_max else 0)  # compare-and-select, or add
+    per_tap = 2 * out_w if stage.is_max else out_w  # compare and select, or add
     pooling = total(
-        Resources(luts=lanes * k * per_tap * (2 if stage.is_max else 1)),
+        Resources(luts=lanes * k * per_tap),
         registers(lanes * out_w * 2),  # running value, output
     )
     logic = total(pooling, _row_buffer_logic(stage, lanes * stage.in_width, stage.folds, fab))
@@ -452,9 +453,10 @@ def _(stage: ShortcutStage, fab: Fabric) -> Resources:
 def _(stage: RelaneStage, fab: Fabric) -> Resources:
     capacity = stage.in_lanes + 2 * stage.out_lanes - 1
     per_lane = stage.width + 1  # data and the image-end flag
-    shift_sources = ceil_div(stage.in_lanes, 1) + 1
     return total(registers(capacity * per_lane),
-                 Resources(luts=capacity * per_lane * ceil_div(min(shift_sources, 4), 2)),
+                 # each held lane keeps, shifts down by out_lanes or takes an input lane
+                 # at one of several fill levels: about two LUTs per bit
+                 Resources(luts=2 * capacity * per_lane),
                  counter(stage.in_folds), counter(stage.out_folds),
                  adder(clog2(capacity + 1), 2), registers(clog2(capacity + 1) + 2))
 
