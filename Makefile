@@ -9,7 +9,7 @@ CKPT   := examples/digits/birealnet_digits.pt
 OUT    := out/digits
 JOBS   ?= 2
 
-.PHONY: demo test test-slow train ablation lint bench bench-bireal18 clean
+.PHONY: demo test test-slow train ablation lint bench bench-estimates bench-bireal18 clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bnn_hls.bench
+
+bench-estimates: $(STAMP)
+	$(BIN)/python -m bnn_hls.bench_estimates
 
 # One whole Bi-Real-18 224x224 image through the RTL network in Verilator (tens of minutes).
 bench-bireal18: $(STAMP)

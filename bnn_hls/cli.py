@@ -175,22 +175,66 @@ def cmd_synthesize(args) -> None:
           f"{stats.latches} latches")
 
 
+def cmd_fit(args) -> None:
+    from bnn_hls.boards import load_board
+    from bnn_hls.compiler.serialize import load_graph
+    from bnn_hls.tools.fit import FoldingSweep, fastest_fit, memory_bits, weight_bits, write_folding
+
+    board = load_board(args.board)
+    out = Path(args.outdir)
+    graph = load_graph(out)
+    search = fastest_fit(FoldingSweep(graph), board)
+    if search.best is None:
+        print(f"{graph.name} does not fit {board.title} ({board.part}) at any folding; at the "
+              f"fewest lanes:\n{search.slowest.describe()}")
+        needed, held = weight_bits(search.slowest.plan), memory_bits(board)
+        what = (f"{board.title} lacks the memory: the weights alone need "
+                f"{needed / 1e6:.2f} Mbit, the board has {held / 1e6:.2f} Mbit of on-chip RAM"
+                if search.lacks_memory else
+                f"overflows {', '.join(u.resource for u in search.slowest.overflows)}")
+        raise BnnHlsError(f"{out}: {what}")
+    best = search.best
+    path = Path(args.output) if args.output else out / f"folding-{board.name}.yaml"
+    write_folding(best.plan.folding, path)
+    print(f"fastest folding of {graph.name} that fits, {best.describe()}\n"
+          f"folding: {path} (bnn-hls compile ... --rtl --folding {path})")
+
+
 def cmd_report(args) -> None:
+    """A compiled design's directory: the hardware report; a checkpoint or --arch: the cost
+    report (MACs, FLOPs, memory the paper's way)."""
+    if args.source is not None and Path(args.source).is_dir():
+        _hardware_report(args)
+        return
     from bnn_hls.compiler.config import load_compile_config
     from bnn_hls.compiler.cost import format_report, layer_costs
     from bnn_hls.compiler.pipeline import compile_model
     from bnn_hls.model.birealnet import BiRealNet
 
     config = load_compile_config(args.config)
-    if args.checkpoint is None:
+    if args.source is None:
         if args.arch is None:
-            raise BnnHlsError("report: give a checkpoint or --arch (e.g. birealnet18)")
+            raise BnnHlsError("report: give a compiled design's directory, a checkpoint or "
+                              "--arch (e.g. birealnet18)")
         compiled = compile_model(BiRealNet(_load_arch(args.arch)).eval(), config)
     else:
+        args.checkpoint = args.source
         compiled, _, _ = _compile(args)
     graph = compiled.graph
     print(format_report(graph, layer_costs(graph, config.real_weight_bits,
                                            config.multiplier_bits)))
+
+
+def _hardware_report(args) -> None:
+    from bnn_hls.boards import load_board
+    from bnn_hls.compiler.serialize import load_graph
+    from bnn_hls.tools.report import write_report
+
+    board = load_board(args.board) if args.board else None
+    out = Path(args.source)
+    directory = write_report(out, load_graph(out), args.target_cycles, board)
+    print(f"hardware report (estimates) of {out}: {directory / 'report.md'}, "
+          f"{directory / 'report.json'}, cycles.png, luts.png, bram.png")
 
 
 def cmd_train(args) -> None:
@@ -275,9 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
     p.set_defaults(func=cmd_synthesize)
 
-    p = sub.add_parser("report", help="cost report (MACs, FLOPs, memory)")
-    p.add_argument("checkpoint", nargs="?")
+    p = sub.add_parser("fit", help="estimated resources against a board, and the fastest "
+                                   "folding that fits")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile' (ir.json, "
+                                  "weights.npz)")
+    p.add_argument("--board", required=True, help="board name (bnn_hls/boards/*.yaml)")
+    p.add_argument("-o", "--output", help="folding YAML to write (default "
+                                          "OUTDIR/folding-BOARD.yaml)")
+    p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("report", help="hardware report of a compiled design (cycles, "
+                                      "resources, plots), or cost report of a checkpoint")
+    p.add_argument("source", nargs="?", help="a directory written by 'bnn-hls compile' "
+                                             "(hardware report), or a checkpoint (cost report)")
     add_compile_options(p, checkpoint_required=False)
+    p.add_argument("--board", help="hardware report: compare with this board's resources")
+    p.add_argument("--target-cycles", type=_positive_int, default=2048,
+                   help="hardware report without rtl/folding.json: cycles per image the "
+                        "automatic folding aims for")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("train", help="train the digits Bi-Real net (two-stage recipe)")

@@ -96,11 +96,16 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
+def fold_candidates(shape: MvuShape) -> list[Fold]:
+    """Every fold of divisors (so no lane idles)."""
+    return [Fold(pe, simd) for pe in _divisors(shape.out_channels)
+            for simd in _divisors(shape.fan_in)]
+
+
 def fold_for_target(shape: MvuShape, target_cycles: int, costs: WindowCosts) -> Fold:
-    """The fold with the fewest PE*SIMD lanes meeting the target (divisors only, so no lane
-    idles); the fastest fold when none meets it."""
-    candidates = [Fold(pe, simd) for pe in _divisors(shape.out_channels)
-                  for simd in _divisors(shape.fan_in)]
+    """The fold with the fewest PE*SIMD lanes meeting the target; the fastest fold when none
+    meets it."""
+    candidates = fold_candidates(shape)
     meeting = [f for f in candidates if shape.cycles(f, costs) <= target_cycles]
     if meeting:
         return min(meeting, key=lambda f: (f.pe * f.simd, shape.cycles(f, costs), f.pe))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import shutil
@@ -63,17 +64,25 @@ class SynthStats:
         return sum(n for t, n in self.cells.items() if t in LATCH_CELLS or "DLATCH" in t)
 
 
-def synth(sources: Sequence[Path], top: str, work_dir: Path, xilinx: bool = True,
+class SynthFlow(enum.Enum):
+    """Which Yosys synthesis script maps the design: Xilinx 7-series, Lattice ECP5, generic."""
+
+    XILINX = "synth_xilinx -flatten -noiopad"
+    ECP5 = "synth_ecp5 -noiopad"
+    GENERIC = "synth -flatten"
+
+
+def synth(sources: Sequence[Path], top: str, work_dir: Path,
+          flow: SynthFlow = SynthFlow.XILINX,
           parameters: dict[str, int] | None = None) -> SynthStats:
-    """Flatten and synthesize ``top`` (``synth_xilinx``, or generic ``synth``), with its
-    ``parameters`` overridden, and count cells."""
+    """Flatten and synthesize ``top`` with ``flow``, its ``parameters`` overridden, and count
+    cells."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    flow = f"synth_xilinx -flatten -noiopad -top {top}" if xilinx else f"synth -flatten -top {top}"
-    stat = "stat -tech xilinx -json" if xilinx else "stat -json"
+    stat = "stat -tech xilinx -json" if flow is SynthFlow.XILINX else "stat -json"
     # YoWASP maps its own scratch directory over /tmp: name files relative to the work dir.
     names = " ".join(os.path.relpath(s, work_dir) for s in sources)
     chparams = [f"chparam -set {name} {value} {top}" for name, value in (parameters or {}).items()]
-    script = "; ".join([f"read_verilog -sv {names}", *chparams, flow,
+    script = "; ".join([f"read_verilog -sv {names}", *chparams, f"{flow.value} -top {top}",
                         f"tee -q -o stat.json {stat}"])
     run_yosys(script, work_dir)
     design = json.loads((work_dir / "stat.json").read_text())["design"]

@@ -1,0 +1,237 @@
+"""Resource estimates (bnn_hls.hw.estimates) against Yosys, per tile type over several
+parameterisations, for both technology families:
+
+    python -m bnn_hls.bench_estimates [--family xilinx ecp5] [--tile xnor_mvu ...] [--cache DIR]
+
+Every case renders the RTL tile of one plan stage, synthesizes it alone (flattened, no I/O
+buffers) with ``synth_xilinx`` (7-series cells) and ``synth_ecp5``, and prints the estimate
+beside the synthesis count and the error in percent per resource, then the median and worst
+|error| per resource and family. Targets: median |error| <= 10 %, worst <= 25 % for LUTs and
+FFs; memories and DSPs exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from bnn_hls.backends.rtl.network import tile_for
+from bnn_hls.compiler.formats import Fixed
+from bnn_hls.hw.estimates import estimate_stage
+from bnn_hls.hw.layout import StreamLayout
+from bnn_hls.hw.stages import (
+    AffineStage,
+    BinariseStage,
+    FifoStage,
+    ForkStage,
+    GlobalSumStage,
+    PoolKind,
+    PoolStage,
+    RealMvuStage,
+    RelaneStage,
+    ShortcutStage,
+    Stage,
+    WindowStage,
+    XnorMvuStage,
+)
+from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
+
+FLOWS = {"xilinx": (SynthFlow.XILINX, Technology.XILINX_7SERIES),
+         "ecp5": (SynthFlow.ECP5, Technology.LATTICE_ECP5)}
+RAMB18_BITS, RAMB36_BITS, DP16KD_BITS = 18 * 1024, 36 * 1024, 18 * 1024
+# Distributed RAM cells -> the LUTs they occupy (64 bits of RAM each on a LUT6 fabric).
+XILINX_LUTRAM_LUTS = {"RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4, "RAM32M": 4, "RAM64M": 4,
+                      "RAM32M16": 8, "RAM64M8": 8, "RAM32X1S": 1, "RAM64X1S": 1,
+                      "RAM128X1S": 2, "RAM256X1S": 4}
+ECP5_LUTRAM_BITS = 64  # TRELLIS_DPR16X4: 16 words x 4 bits
+
+
+def synthesized(stats: SynthStats, flow: SynthFlow) -> Resources:
+    """A synthesized netlist's cells as resources, counted as a vendor utilisation report
+    would: LUTs of logic (an ECP5 CCU2C carry cell is two LUT4s), flip-flops, block RAM and
+    LUTRAM bits occupied, DSP multipliers."""
+    if flow is SynthFlow.XILINX:
+        return Resources(
+            luts=stats.luts, ffs=stats.count("FDRE", "FDSE", "FDCE", "FDPE"),
+            bram_bits=RAMB18_BITS * stats.count("RAMB18E1") + RAMB36_BITS * stats.count(
+                "RAMB36E1"),
+            lutram_bits=64 * sum(n * stats.count(cell) for cell, n in XILINX_LUTRAM_LUTS.items()),
+            dsps=stats.count("DSP48E1"))
+    return Resources(luts=stats.count("LUT4") + 2 * stats.count("CCU2C"),
+                     ffs=stats.count("TRELLIS_FF"), bram_bits=DP16KD_BITS * stats.count("DP16KD"),
+                     lutram_bits=ECP5_LUTRAM_BITS * stats.count("TRELLIS_DPR16X4"),
+                     dsps=stats.count("MULT18X18D"))
+
+
+def _bits(rng: np.random.Generator, cout: int, fan_in: int) -> np.ndarray:
+    return rng.integers(0, 2, (cout, fan_in)).astype(bool)
+
+
+def _int8(rng: np.random.Generator, cout: int, fan_in: int) -> np.ndarray:
+    return rng.integers(-128, 128, (cout, fan_in))
+
+
+def _fixed(width: int, frac: int) -> Fixed:
+    return Fixed(width - 1 - frac, frac)
+
+
+def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
+    """Stage factories per tile type: small and medium shapes, ROMs in logic and in block
+    RAM, FIFOs in LUTRAM and block RAM (kept small: each synthesis takes 5-60 s)."""
+    return {
+        "xnor_mvu": [
+            lambda r: XnorMvuStage(_bits(r, 16, 72), pe=4, simd=8, pixels_per_image=64),
+            lambda r: XnorMvuStage(_bits(r, 16, 144), pe=16, simd=16, pixels_per_image=64),
+            lambda r: XnorMvuStage(_bits(r, 32, 576), pe=2, simd=64, pixels_per_image=16),
+        ],
+        "real_mvu": [
+            lambda r: RealMvuStage(_int8(r, 16, 27), pe=4, simd=3, elem_width=8,
+                                   with_valid=True, pixels_per_image=64),
+            lambda r: RealMvuStage(_int8(r, 10, 128), pe=2, simd=16, elem_width=12),
+        ],
+        "window": [
+            lambda r: WindowStage(16, 8, 8, 3, 1, 1, simd=16),
+            lambda r: WindowStage(64, 16, 16, 3, 2, 1, simd=64),
+            lambda r: WindowStage(3, 32, 32, 7, 2, 3, simd=21, elem_width=8),
+        ],
+        "pool": [
+            lambda r: PoolStage(PoolKind.MAX, 16, 4, 8, 16, 16, 3, 2, 1),
+            lambda r: PoolStage.avg_pool_sum(64, 16, 8, 16, 16),
+        ],
+        "global_sum": [lambda r: GlobalSumStage(64, 8, 8, 7, 7)],
+        "affine": [
+            lambda r: AffineStage(16, 4, 12, r.integers(-300, 300, 16), r.integers(-999, 999, 16),
+                                  6, out_format=_fixed(8, 4)),
+            lambda r: AffineStage(32, 32, 9, r.integers(-60, 60, 32), r.integers(-99, 99, 32),
+                                  3, out_format=_fixed(6, 2)),
+        ],
+        "binarise": [lambda r: BinariseStage(64, 16, 8)],
+        "shortcut": [lambda r: ShortcutStage(64, 16, _fixed(8, 3), _fixed(8, 4), _fixed(8, 3))],
+        "relane": [
+            lambda r: RelaneStage(64, 8, 64, 8),
+            lambda r: RelaneStage(128, 32, 16, 10),
+        ],
+        "fork": [lambda r: ForkStage(StreamLayout(128, 16, 8, True), 3)],
+        "fifo": [
+            lambda r: FifoStage(StreamLayout(64, 16, 8, True), 16),
+            lambda r: FifoStage(StreamLayout(64, 64, 8, True), 100),
+            lambda r: FifoStage(StreamLayout(128, 32, 8, True), 600),
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    tile: str
+    label: str
+    family: str
+    estimate: Resources
+    synthesis: Resources
+    seconds: float
+
+    def errors(self) -> dict[str, float | None]:
+        """Percent error per resource; None where both are 0."""
+        out = {}
+        for f in fields(Resources):
+            est, syn = getattr(self.estimate, f.name), getattr(self.synthesis, f.name)
+            out[f.name] = None if est == syn == 0 else 100.0 * (est - syn) / max(syn, 1)
+        return out
+
+
+def measure(tile_type: str, stage: Stage, family: str, work: Path,
+            cache: Path | None) -> Comparison:
+    """Synthesize the stage's tile (or read the result cached for the same sources and
+    flow) and compare it with the estimate."""
+    flow, technology = FLOWS[family]
+    tile = tile_for(stage)
+    module = tile.module_name("dut")
+    files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+    key = hashlib.sha256(repr((flow.value, sorted(files.items()))).encode()).hexdigest()
+    cached = cache / f"{key}.json" if cache else None
+    started = time.perf_counter()
+    if cached and cached.is_file():
+        measured = Resources(**json.loads(cached.read_text()))
+    else:
+        work.mkdir(parents=True)
+        for name, text in files.items():
+            (work / name).write_text(text)
+        measured = synthesized(synth([work / f"{module}.sv"], module, work, flow), flow)
+        if cached:
+            cache.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(asdict(measured)))
+    return Comparison(tile_type, describe(stage), family, estimate_stage(stage, technology),
+                      measured, time.perf_counter() - started)
+
+
+def describe(stage: Stage) -> str:
+    if isinstance(stage, XnorMvuStage | RealMvuStage):
+        return stage.shape_text
+    if isinstance(stage, WindowStage):
+        return (f"C={stage.channels} {stage.height}x{stage.width} k={stage.kernel} "
+                f"s={stage.stride} SIMD={stage.simd} w={stage.elem_width}")
+    if isinstance(stage, FifoStage):
+        return f"depth={stage.depth} width={stage.layout.beat_width}"
+    return " ".join(f"{p.name}={p.layout.lanes}x{p.layout.width}" for p in stage.ports())
+
+
+RESOURCE_NAMES = [f.name for f in fields(Resources)]
+
+
+def print_row(c: Comparison) -> None:
+    errors = c.errors()
+    cells = []
+    for name in RESOURCE_NAMES:
+        est, syn = getattr(c.estimate, name), getattr(c.synthesis, name)
+        if errors[name] is None:
+            continue
+        cells.append(f"{name} {est}/{syn} ({errors[name]:+.0f}%)")
+    print(f"{c.family:6} {c.tile:10} {c.label:42} {'; '.join(cells)}  [{c.seconds:.1f} s]",
+          flush=True)
+
+
+def summarise(results: list[Comparison]) -> None:
+    print("\n|error| per resource, estimate vs synthesis (Yosys 0.70 synth_xilinx / "
+          "synth_ecp5): median, worst (cases)")
+    for family in sorted({c.family for c in results}):
+        for name in RESOURCE_NAMES:
+            errs = [abs(e) for c in results if c.family == family
+                    if (e := c.errors()[name]) is not None]
+            if errs:
+                print(f"  {family:6} {name:12} median {statistics.median(errs):5.1f} %  "
+                      f"worst {max(errs):5.1f} %  ({len(errs)})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", nargs="+", choices=list(FLOWS), default=list(FLOWS))
+    parser.add_argument("--tile", nargs="+", choices=list(cases()), default=list(cases()))
+    parser.add_argument("--cache", type=Path, help="keep each synthesis result here, keyed by "
+                                                   "the tile's sources and the flow")
+    args = parser.parse_args(argv)
+    print("estimate / synthesis (Yosys) per tile; LUTs of logic, FFs, block RAM and LUTRAM "
+          "bits occupied, DSPs")
+    rng = np.random.default_rng(0)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for tile_type in args.tile:
+            for index, make in enumerate(cases()[tile_type]):
+                stage = make(rng)
+                for family in args.family:
+                    work = Path(tmp) / f"{tile_type}{index}_{family}"
+                    results.append(measure(tile_type, stage, family, work, args.cache))
+                    print_row(results[-1])
+    summarise(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""``bnn-hls report OUT``: the hardware of a compiled design per layer, as Markdown + JSON with
+PNG plots: cycles per image (estimate, RTL cycle model) and estimated LUTs and block RAM
+(estimate, bnn_hls.hw.estimates), against a board's totals when one is given.
+
+The folding is the design's (OUT/rtl/folding.json, written by ``compile --rtl``), else the
+automatic one for the target cycles per image.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+from bnn_hls.boards import Board
+from bnn_hls.compiler import ir
+from bnn_hls.hw.estimates import estimate_plan, plan_total
+from bnn_hls.hw.folding import Fold, auto_folding
+from bnn_hls.hw.plan import DataflowPlan, build_plan
+from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.yaml_file import load_yaml
+
+ESTIMATE = "estimate"
+CYCLES_SOURCE = f"{ESTIMATE} (RTL cycle model)"
+RESOURCES_SOURCE = f"{ESTIMATE} (bnn_hls.hw.estimates)"
+
+
+@dataclass(frozen=True)
+class LayerFigures:
+    layer: str
+    cycles_per_image: int
+    resources: Resources
+
+
+def design_folding(out: Path, graph: ir.Graph, target_cycles: int) -> tuple[dict[str, Fold],
+                                                                             str]:
+    """The folding the design in ``out`` was generated with, and where it came from."""
+    path = out / "rtl" / "folding.json"
+    if path.is_file():
+        layers = load_yaml(path, "folding file")["layers"]  # JSON is YAML
+        return {k: Fold(v["pe"], v["simd"]) for k, v in layers.items()}, str(path)
+    return (auto_folding(graph, target_cycles, RTL_CYCLES),
+            f"automatic for {target_cycles} cycles/image")
+
+
+def layer_figures(plan: DataflowPlan, technology: Technology) -> list[LayerFigures]:
+    """Per IR layer (in plan order): its slowest stage's cycles and its stages' resources."""
+    cycles: dict[str, int] = defaultdict(int)
+    resources: dict[str, Resources] = defaultdict(Resources)
+    for placed in plan.stages.values():
+        cycles[placed.layer] = max(cycles[placed.layer], plan.expected_cycles[placed.name])
+    for estimate in estimate_plan(plan, technology):
+        resources[estimate.layer] = resources[estimate.layer] + estimate.resources
+    return [LayerFigures(layer, cycles[layer], resources[layer]) for layer in cycles]
+
+
+def _plot(path: Path, names: list[str], values: list[int], ylabel: str, title: str,
+          available: int | None = None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.22 * len(names)), 4.0))
+    ax.bar(range(len(names)), values, color="tab:blue", label="per layer")
+    if available is not None:
+        running, total = [], 0
+        for v in values:
+            total += v
+            running.append(total)
+        ax.plot(range(len(names)), running, color="tab:orange", label="cumulative")
+        ax.axhline(available, color="tab:red", linestyle="--", label="available on the board")
+        ax.legend(fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(out: Path, graph: ir.Graph, target_cycles: int,
+                 board: Board | None) -> Path:
+    """OUT/report/: report.md, report.json, cycles.png, luts.png, bram.png."""
+    folding, folding_source = design_folding(out, graph, target_cycles)
+    plan = build_plan(graph, folding, RTL_CYCLES)
+    technology = board.technology if board else Technology.XILINX_7SERIES
+    figures = layer_figures(plan, technology)
+    total = plan_total(estimate_plan(plan, technology))
+    directory = out / "report"
+    directory.mkdir(parents=True, exist_ok=True)
+    names = [f.layer for f in figures]
+    target = f" against {board.title}" if board else ""
+    _plot(directory / "cycles.png", names, [f.cycles_per_image for f in figures],
+          "cycles per image", f"{graph.name}: cycles per image per layer\n{CYCLES_SOURCE}")
+    _plot(directory / "luts.png", names, [f.resources.luts for f in figures],
+          "LUTs", f"{graph.name}: LUTs per layer ({technology.value})\n{RESOURCES_SOURCE}"
+          f"{target}", board.resources.luts if board else None)
+    _plot(directory / "bram.png", names, [f.resources.bram_bits for f in figures],
+          "block RAM bits", f"{graph.name}: block RAM per layer ({technology.value})\n"
+          f"{RESOURCES_SOURCE}{target}", board.resources.bram_bits if board else None)
+    document = {
+        "model": graph.name, "folding": folding_source, "technology": technology.value,
+        "board": board.name if board else None,
+        "cycles_per_image": {"value": plan.expected_cycles_per_image, "source": CYCLES_SOURCE},
+        "resources": {"total": asdict(total), "source": RESOURCES_SOURCE,
+                      "available": asdict(board.resources) if board else None},
+        "layers": [{"layer": f.layer, "cycles_per_image": f.cycles_per_image,
+                    "resources": asdict(f.resources)} for f in figures],
+    }
+    (directory / "report.json").write_text(json.dumps(document, indent=1) + "\n")
+    (directory / "report.md").write_text(_markdown(graph, plan, figures, total, board,
+                                                   technology, folding_source))
+    return directory
+
+
+def _markdown(graph: ir.Graph, plan: DataflowPlan, figures: list[LayerFigures],
+              total: Resources, board: Board | None, technology: Technology,
+              folding_source: str) -> str:
+    cycles = plan.expected_cycles_per_image
+    lines = [f"# {graph.name}: hardware report", "",
+             f"Folding: {folding_source}. Every figure here is an **estimate**: cycles from the "
+             f"RTL cycle model, resources from bnn_hls.hw.estimates for {technology.value} "
+             f"(validated against Yosys by `python -m bnn_hls.bench_estimates`); none is "
+             f"synthesis, place-and-route or simulation.", "",
+             f"- cycles per image ({CYCLES_SOURCE}): {cycles:,}"]
+    if board:
+        lines.append(f"- images/s at the board's {board.clock_mhz:g} MHz clock ({ESTIMATE}): "
+                     f"{board.clock_mhz * 1e6 / cycles:,.1f}")
+    lines += ["", "| resource | estimate | available |", "| --- | ---: | ---: |"]
+    for name, value in asdict(total).items():
+        available = f"{getattr(board.resources, name):,}" if board else "-"
+        lines.append(f"| {name} | {value:,} | {available} |")
+    lines += ["", "![cycles per image per layer](cycles.png)", "",
+              "![LUTs per layer](luts.png)", "", "![block RAM per layer](bram.png)", "",
+              "| layer | cycles/image | LUTs | FFs | block RAM bits | UltraRAM bits | "
+              "LUTRAM bits | DSPs |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for f in figures:
+        r = f.resources
+        lines.append(f"| {f.layer} | {f.cycles_per_image:,} | {r.luts:,} | {r.ffs:,} | "
+                     f"{r.bram_bits:,} | {r.uram_bits:,} | {r.lutram_bits:,} | {r.dsps:,} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""Resource estimates and the fit check: the memory placement rule on known shapes, a tile's
+estimate against Yosys, `bnn-hls fit` on the digits network and on Bi-Real-18 (slow), and
+its bad-input lines."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from test_cli import assert_one_line_error, run_cli
+
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+from bnn_hls.backends.rtl.network import tile_for
+from bnn_hls.bench_estimates import FLOWS, synthesized
+from bnn_hls.compiler.pipeline import compile_model
+from bnn_hls.compiler.serialize import save_graph
+from bnn_hls.hw.estimates import (
+    Memory,
+    Placement,
+    estimate_stage,
+    fabric,
+    place_memory,
+)
+from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
+from bnn_hls.hw.plan import build_plan
+from bnn_hls.hw.stages import XnorMvuStage
+from bnn_hls.hw.technology import Technology
+from bnn_hls.model import birealnet18
+from bnn_hls.tools.yosys import synth
+
+XC7, ECP5, ZUP = (fabric(t) for t in (Technology.XILINX_7SERIES, Technology.LATTICE_ECP5,
+                                      Technology.XILINX_ULTRASCALE_PLUS))
+
+
+@pytest.mark.parametrize("memory, fab, placement", [
+    (Memory(144, 32, False), XC7, Placement.LOGIC),  # 4608 bits / 64 per LUT < one RAMB18
+    (Memory(144, 32, False), ECP5, Placement.BLOCK),  # / 16 per LUT4 > one DP16KD
+    (Memory(576, 64, False), XC7, Placement.BLOCK),
+    (Memory(3, 192, True), XC7, Placement.LUTRAM),
+    (Memory(2304, 64, False), ZUP, Placement.URAM),  # 8 blocks cost more than one URAM
+    (Memory(2304, 64, False), XC7, Placement.BLOCK),
+])
+def test_memory_placement(memory, fab, placement):
+    assert place_memory(memory, fab) is placement
+
+
+def test_block_count_takes_the_best_aspect_ratio():
+    assert Memory(576, 64, False).blocks == 4  # 512x36 blocks, 2 x 2
+    assert Memory(2048, 16, False).blocks == 2  # 2048x9
+    assert Memory(16384, 1, False).blocks == 1
+
+
+def test_xnor_mvu_estimate_within_25_percent_of_yosys_ecp5(tmp_path):
+    """One small tile through synth_ecp5 (the faster flow); the bench covers the rest."""
+    stage = XnorMvuStage(np.random.default_rng(0).integers(0, 2, (16, 72)).astype(bool),
+                         pe=4, simd=8, pixels_per_image=64)
+    tile = tile_for(stage)
+    for name, text in tile.memory_files("dut").items():
+        (tmp_path / name).write_text(text)
+    source = tmp_path / "dut.sv"
+    source.write_text(tile.render("dut"))
+    flow, technology = FLOWS["ecp5"]
+    measured = synthesized(synth([source], tile.module_name("dut"), tmp_path, flow), flow)
+    estimate = estimate_stage(stage, technology)
+    assert abs(estimate.luts - measured.luts) <= 0.25 * measured.luts, (estimate, measured)
+    assert abs(estimate.ffs - measured.ffs) <= 0.25 * measured.ffs, (estimate, measured)
+    assert (estimate.bram_bits, estimate.lutram_bits) == (measured.bram_bits,
+                                                          measured.lutram_bits)
+
+
+@pytest.fixture(scope="module")
+def digits_out(digits_compiled, tmp_path_factory):
+    out = tmp_path_factory.mktemp("digits_fit")
+    save_graph(digits_compiled.graph, out)
+    return out
+
+
+def test_fit_digits_on_ulx3s_writes_a_usable_folding(digits_out, digits_compiled, capsys):
+    code, stdout, _ = run_cli(["fit", digits_out, "--board", "ulx3s"], capsys)
+    assert code == 0
+    assert "LUTs" in stdout and "OVERFLOWS" not in stdout
+    graph = digits_compiled.graph
+    written = yaml.safe_load((digits_out / "folding-ulx3s.yaml").read_text())
+    shapes = mvu_shapes(graph)
+    assert set(written) == {s.name for s in shapes}
+    folding = load_folding(digits_out / "folding-ulx3s.yaml", graph, 2048, RTL_CYCLES)
+    for shape in shapes:
+        assert shape.out_channels % folding[shape.name].pe == 0
+        assert shape.fan_in % folding[shape.name].simd == 0
+
+
+def test_fit_unknown_board(digits_out, capsys):
+    code, _, err = run_cli(["fit", digits_out, "--board", "nope"], capsys)
+    assert_one_line_error(code, err, "unknown board 'nope'", "zcu104")
+
+
+def test_fit_without_saved_ir(tmp_path, capsys):
+    code, _, err = run_cli(["fit", tmp_path, "--board", "zcu104"], capsys)
+    assert_one_line_error(code, err, "ir.json")
+
+
+@pytest.fixture(scope="module")
+def bireal18_out(tmp_path_factory):
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("bireal18_fit")
+    save_graph(compile_model(birealnet18().eval()).graph, out)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["zcu104", "kv260"])
+def test_fit_bireal18_fits_zynq_ultrascale_boards(bireal18_out, board, capsys):
+    code, stdout, _ = run_cli(["fit", bireal18_out, "--board", board], capsys)
+    assert code == 0 and "OVERFLOWS" not in stdout, stdout
+    folding = yaml.safe_load((bireal18_out / f"folding-{board}.yaml").read_text())
+    assert len(folding) == 21  # stem, 16 binary convs, 3 downsample convs, fc
+
+
+@pytest.mark.slow
+def test_fit_bireal18_pynq_z2_lacks_memory(bireal18_out, capsys):
+    code, _, err = run_cli(["fit", bireal18_out, "--board", "pynq-z2"], capsys)
+    assert_one_line_error(code, err, "lacks the memory")
+
+
+def test_hardware_report_of_a_compiled_design(digits_out, digits_compiled, capsys):
+    code, stdout, _ = run_cli(["report", digits_out, "--board", "ulx3s"], capsys)
+    assert code == 0, stdout
+    report = digits_out / "report"
+    document = json.loads((report / "report.json").read_text())
+    plan = build_plan(digits_compiled.graph, auto_folding(digits_compiled.graph, 2048,
+                                                          RTL_CYCLES), RTL_CYCLES)
+    assert document["cycles_per_image"]["value"] == plan.expected_cycles_per_image
+    assert document["cycles_per_image"]["source"].startswith("estimate")
+    layers = {entry["layer"] for entry in document["layers"]}
+    assert layers == {placed.layer for placed in plan.stages.values()}
+    lut_total = sum(entry["resources"]["luts"] for entry in document["layers"])
+    assert lut_total == document["resources"]["total"]["luts"] > 0
+    for png in ("cycles.png", "luts.png", "bram.png"):
+        assert (report / png).read_bytes()[:4] == b"\x89PNG"
+    assert "estimate" in (report / "report.md").read_text()
+
+
+def test_hardware_report_without_saved_ir(tmp_path, capsys):
+    code, _, err = run_cli(["report", tmp_path], capsys)
+    assert_one_line_error(code, err, "ir.json")
