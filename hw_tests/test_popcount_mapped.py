@@ -87,6 +87,6 @@ async def counts_match(dut):
     for step in range(max(len(c.todo) for c in bank)):
         expected = [c.drive(step) for c in bank]
         await Timer(1, unit="ns")
-        for c, want in zip(bank, expected):
+        for c, want in zip(bank, expected, strict=True):
             c.check(want)
     dut._log.info("checked %s", {c.name: c.checked for c in bank})

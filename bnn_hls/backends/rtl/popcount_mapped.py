@@ -32,11 +32,10 @@ behavioural (bnn_hls.backends.rtl.popcount) units.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bnn_hls.backends.rtl.tiles import render_tile, with_helpers
+from bnn_hls.backends.rtl.tiles import render_tile
 from bnn_hls.hw.intervals import clog2
 from bnn_hls.hw.technology import Technology
 
@@ -115,12 +114,12 @@ class _Netlist:
         assert len(signals) <= size and len(slots) == len(signals), (signals, slots)
 
         def values(assignment: Sequence[int]) -> list[int]:
-            env = {sig: assignment[slot] for sig, slot in zip(signals, slots)}
+            env = {sig: assignment[slot] for sig, slot in zip(signals, slots, strict=True)}
             return [b.value([env[s] for s in b.signals]) for b in bits]
 
         name = f"lut{len(self.luts)}"
         inputs = [ZERO] * size
-        for sig, slot in zip(signals, slots):
+        for sig, slot in zip(signals, slots, strict=True):
             inputs[slot] = sig
         table = _assignments(size)
 
@@ -172,6 +171,7 @@ class _Compressor:
     def __init__(self, family: Technology):
         self.net = _Netlist(family)
         self.ecp5 = family is Technology.LATTICE_ECP5
+        self.depth = 0  # compressor stages built
 
     def _out(self, heap: Heap, column: int, ref: str) -> None:
         heap.setdefault(column, []).append(wire(ref))
@@ -205,15 +205,9 @@ class _Compressor:
                 lut = self.net.lut(ops, parity, lambda v, n=n: majority(v[:n]))
                 di.append(v_in.signals[0] if v_in else ZERO)
                 v_in = wire(lut.o5)
-            else:
-                plain = [b for b in ops if len(b.signals) == 1]
-                if len(ops) == 1:
-                    lut, d = self.net.lut(ops, parity), ZERO
-                elif plain:
-                    lut, d = self.net.lut(ops, parity), plain[-1].signals[0]
-                else:  # two computed bits: O5 gives the first (six signals: pair trick)
-                    lut = self.net.lut(ops, parity, lambda v: v[0])
-                    d = lut.o5
+            else:  # x + y: DI = a wire among them (heap bits past the pairs are wires)
+                lut = self.net.lut(ops, parity)
+                d = ops[-1].signals[0] if len(ops) == 2 else ZERO
                 di.append(d)
                 v_in = None
             s.append(lut.o6)
@@ -357,7 +351,8 @@ class MappedPopcount:
         if self.xnor:
             return [xnor_bit(i) for i in range(self.width)]
         if self.weights is not None:
-            return [wire(f"{'if_one' if w else 'if_zero'}[{i}]") for i, w in enumerate(self.weights)]
+            return [wire(f"if_one[{i}]" if w else f"if_zero[{i}]")
+                    for i, w in enumerate(self.weights)]
         return [wire(f"bits[{i}]") for i in range(self.width)]
 
     def netlist(self) -> tuple[_Netlist, list[str], int]:
@@ -400,10 +395,7 @@ def _blocks(chain: Chain, net: _Netlist) -> list[CarryBlock]:
         ci = chain.ci if j == 0 else (f"{chain.name}_b{j - 1}_cout" if size == 2 else
                                       f"{chain.name}_b{j - 1}_co[{size - 1}]")
         s = chain.s[start:start + size] + pad
-        blocks.append(CarryBlock(f"{chain.name}_b{j}", ci, j > 0, s, chain.di[start:start + size] + pad,
+        di = chain.di[start:start + size] + pad
+        blocks.append(CarryBlock(f"{chain.name}_b{j}", ci, j > 0, s, di,
                                  tuple(by_output.get(ref) for ref in s)))
     return blocks
-
-
-def render_xnor_lane(width: int, technology: Technology, module: str) -> str:
-    return MappedPopcount(width, technology, xnor=True).render(module)
