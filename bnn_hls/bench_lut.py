@@ -9,7 +9,7 @@ side in one run:
   inputs are ``valid & act`` and ``valid & ~act``, made once per MVU for all its lanes (one
   LUT6_2 or two LUT4 per input bit, not counted per lane).
 
-    python -m bnn_hls.bench_lut [--simd 64 256 1024]
+    python -m bnn_hls.bench_lut [--simd 64 256 1024] [--units mapped hard-wired]
 
 Xilinx (``synth_xilinx``; 7-series CARRY4, UltraScale+ CARRY8): logic cells (LC) = Yosys's
 "estimated number of LCs" + one per LUT6_2 (the estimate leaves LUT6_2 out). ECP5
@@ -79,10 +79,12 @@ def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path]
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simd", type=int, nargs="+", default=[64, 256, 1024])
+    parser.add_argument("--units", nargs="+", choices=UNITS, default=list(UNITS))
     args = parser.parse_args(argv)
     plan = [(Technology.XILINX_7SERIES, UNITS),
             (Technology.XILINX_ULTRASCALE_PLUS, ("mapped", "hard-wired")),
             (Technology.LATTICE_ECP5, UNITS)]
+    plan = [(t, [u for u in units if u in args.units]) for t, units in plan]
     print("synthesis (Yosys), per XNOR-popcount lane")
     print(f"{'SIMD':>5} {'family':<23} {'unit':<12} {'per lane':>9} {'metric':<8} "
           f"{'vs naive':>8} {'LUT cells':>9} {'carry cells':>12} {'depth':>6} {'time s':>7}")

