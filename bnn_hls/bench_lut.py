@@ -1,22 +1,35 @@
 """LUT cost of one XNOR-popcount lane, the MVU's datapath for one PE (xnor + valid mask +
-popcount of SIMD bits), against a naive ``$countones`` unit, both from Yosys ``synth_xilinx``
-(flattened, no I/O buffers).
+popcount of SIMD bits), from Yosys synthesis (flattened, no I/O buffers), per unit side by
+side in one run:
 
-    python -m bnn_hls.bench_lut [--simd 64 256 1024]
+- naive: a ``$countones``-style loop;
+- behavioural: bnn_hls.backends.rtl.popcount (today's generic tree);
+- mapped: bnn_hls.backends.rtl.popcount_mapped on the family's primitives;
+- hard-wired: the mapped lane with the weights folded in (a fully unrolled layer). Its
+  inputs are ``valid & act`` and ``valid & ~act``, made once per MVU for all its lanes (one
+  LUT6_2 or two LUT4 per input bit, not counted per lane).
 
-Logic cells (LC) = Yosys's "estimated number of LCs" + one per LUT6_2 (the estimate leaves
-LUT6_2 out). Raw LUTs count every LUT cell; CARRY4 cells are listed beside them.
+    python -m bnn_hls.bench_lut [--simd 64 256 1024] [--units mapped hard-wired]
+
+Xilinx (``synth_xilinx``; 7-series CARRY4, UltraScale+ CARRY8): logic cells (LC) = Yosys's
+"estimated number of LCs" + one per LUT6_2 (the estimate leaves LUT6_2 out). ECP5
+(``synth_ecp5``): LUT4 cells + two per CCU2C (each holds two LUT4s); PFUMX/L6MUX21 muxes are
+not counted. Depth: cells on the longest combinational path (Yosys ``ltp -noff``).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bnn_hls.backends.rtl.popcount import PopcountParams
-from bnn_hls.tools.yosys import SynthStats, synth
+from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
+from bnn_hls.hw.technology import Technology
+from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
 
 # The obvious one-liner. Written as a loop because YoWASP's Yosys overflows its stack
 # elaborating $countones over 512 bits or more; up to 256 bits the two give the same netlist.
@@ -32,32 +45,66 @@ module naive_lane #(parameter int N = 64) (
 endmodule
 """
 
+CARRY = {Technology.XILINX_7SERIES: "CARRY4", Technology.XILINX_ULTRASCALE_PLUS: "CARRY8",
+         Technology.LATTICE_ECP5: "CCU2C"}
+UNITS = ("naive", "behavioural", "mapped", "hard-wired")
 
-def measure(simd: int, work: Path) -> tuple[SynthStats, SynthStats]:
-    """(naive, ours) for one lane of ``simd`` bits."""
-    naive_dir, ours_dir = work / f"naive_{simd}", work / f"ours_{simd}"
-    naive_dir.mkdir(parents=True)
-    ours_dir.mkdir(parents=True)
-    (naive_dir / "lane.v").write_text(NAIVE_LANE)
-    (ours_dir / "lane.sv").write_text(PopcountParams(simd).render_xnor_lane("lane"))
-    return (synth([naive_dir / "lane.v"], "naive_lane", naive_dir, parameters={"N": simd}),
-            synth([ours_dir / "lane.sv"], "lane", ours_dir))
+
+def lane_cost(stats: SynthStats, technology: Technology) -> int:
+    """LCs (Xilinx) or LUT4s (ECP5) of a synthesized lane."""
+    if technology is Technology.LATTICE_ECP5:
+        return stats.count("LUT4") + 2 * stats.count("CCU2C")
+    return stats.logic_cells
+
+
+def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path], SynthStats]:
+    def run(work: Path) -> SynthStats:
+        work.mkdir(parents=True)
+        source = work / "lane.sv"
+        if unit == "naive":
+            source.write_text(NAIVE_LANE)
+            return synth([source], "naive_lane", work, SynthFlow.for_technology(technology),
+                         parameters={"N": simd})
+        if unit == "behavioural":
+            source.write_text(PopcountParams(simd).render_xnor_lane("lane"))
+        elif unit == "mapped":
+            source.write_text(MappedPopcount(simd, technology, xnor=True).render("lane"))
+        else:
+            weights = tuple(random.Random(simd).randrange(2) for _ in range(simd))
+            source.write_text(MappedPopcount(simd, technology, weights=weights).render("lane"))
+        return synth([source], "lane", work, SynthFlow.for_technology(technology))
+    return run
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simd", type=int, nargs="+", default=[64, 256, 1024])
+    parser.add_argument("--units", nargs="+", choices=UNITS, default=list(UNITS))
     args = parser.parse_args(argv)
-    print(f"{'SIMD':>5} {'naive LC/lane':>14} {'ours LC/lane':>13} {'ratio':>6} "
-          f"{'naive LUTs':>11} {'ours LUTs':>10} {'ours CARRY4':>12} {'time s':>7}")
+    plan = [(Technology.XILINX_7SERIES, UNITS),
+            (Technology.XILINX_ULTRASCALE_PLUS, ("mapped", "hard-wired")),
+            (Technology.LATTICE_ECP5, UNITS)]
+    plan = [(t, [u for u in units if u in args.units]) for t, units in plan]
+    print("synthesis (Yosys), per XNOR-popcount lane")
+    print(f"{'SIMD':>5} {'family':<23} {'unit':<12} {'per lane':>9} {'metric':<8} "
+          f"{'vs naive':>8} {'LUT cells':>9} {'carry cells':>12} {'depth':>6} {'time s':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for simd in args.simd:
-            start = time.time()
-            naive, ours = measure(simd, Path(tmp))
-            print(f"{simd:>5} {naive.logic_cells / simd:>14.3f} {ours.logic_cells / simd:>13.3f} "
-                  f"{ours.logic_cells / naive.logic_cells:>6.2f} {naive.luts:>11} "
-                  f"{ours.luts:>10} {ours.count('CARRY4'):>12} {time.time() - start:>7.1f}",
-                  flush=True)
+            for technology, units in plan:
+                naive = None
+                for unit in units:
+                    start = time.time()
+                    stats = unit_source(unit, simd, technology)(
+                        Path(tmp) / f"{technology.value}_{unit}_{simd}")
+                    cost = lane_cost(stats, technology)
+                    naive = cost if unit == "naive" else naive
+                    ratio = f"{cost / naive:.2f}" if naive else "-"
+                    metric = "LUT4" if technology is Technology.LATTICE_ECP5 else "LC"
+                    luts = stats.count("LUT4") if metric == "LUT4" else stats.luts
+                    carry = f"{stats.count(CARRY[technology])} {CARRY[technology]}"
+                    print(f"{simd:>5} {technology.value:<23} {unit:<12} {cost / simd:>9.3f} "
+                          f"{metric:<8} {ratio:>8} {luts:>9} {carry:>12} {stats.depth:>6} "
+                          f"{time.time() - start:>7.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.stages import PoolStage, Stage, WindowStage
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.slang import slang_errors
+from bnn_hls.tools.vendor_models import SimModels
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import run_yosys
 
@@ -54,12 +55,14 @@ def cycle_window(stage: Stage, pixels: int, images: int) -> dict[str, int]:
 
 def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict]],
                 timing: dict[str, dict[str, dict[str, int]]] | None = None,
-                extra_env: dict[str, str] | None = None) -> None:
+                extra_env: dict[str, str] | None = None,
+                models: SimModels | None = None) -> None:
     """Build one harness of all placed tiles and run ``test_module`` on their vectors.
 
     ``cases`` pairs each placed tile with {port name: beats} for all of its ports;
     ``timing`` gives, per instance and output port, the cycle window of its last beat at full
-    rate (see :func:`cycle_window`); ``extra_env`` passes more settings to the testbench."""
+    rate (see :func:`cycle_window`); ``extra_env`` passes more settings to the testbench;
+    ``models``: the vendor primitives technology-mapped tiles instantiate."""
     sources = write_harness([item for item, _ in cases], tmp_path / "src")
     streams = []
     for item, beats_by_port in cases:
@@ -68,8 +71,10 @@ def run_harness(tmp_path: Path, test_module: str, cases: list[tuple[Placed, dict
             stream.update((timing or {}).get(item.instance, {}).get(port.name, {}))
             streams.append(stream)
     vectors = write_vectors(tmp_path / "vectors.json", streams)
-    result = run_cocotb(sources, HARNESS_TOP, test_module, tmp_path / "src", tmp_path / "build",
-                        extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})})
+    result = run_cocotb([*sources, *(models.sources if models else ())], HARNESS_TOP,
+                        test_module, tmp_path / "src", tmp_path / "build",
+                        extra_env={VECTORS_ENV: str(vectors), **(extra_env or {})},
+                        build_args=list(models.args) if models else None)
     assert result.ok, (f"{result.failed} failed, {result.skipped} skipped, {result.passed} "
                        f"passed; see {result.results_xml}")
 

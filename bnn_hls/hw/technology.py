@@ -18,6 +18,12 @@ class Technology(enum.Enum):
         return 4 if self is Technology.LATTICE_ECP5 else 6
 
     @property
+    def carry_positions(self) -> int:
+        """Positions per carry-chain primitive: CARRY4, CARRY8, CCU2C (generic: none)."""
+        return {Technology.XILINX_7SERIES: 4, Technology.XILINX_ULTRASCALE_PLUS: 8,
+                Technology.LATTICE_ECP5: 2}.get(self, 0)
+
+    @property
     def is_xilinx(self) -> bool:
         return self in (Technology.XILINX_7SERIES, Technology.XILINX_ULTRASCALE_PLUS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.technology import Technology
 
 LATCH_CELLS = ("LDCE", "LDPE")  # Xilinx latches; generic ones are $dlatch / $_DLATCH_*
 
@@ -45,6 +47,7 @@ class SynthStats:
 
     cells: dict[str, int]
     estimated_lcs: int  # `stat -tech xilinx`'s estimate; 0 for a generic synthesis
+    depth: int = 0  # cells on the longest combinational path (`ltp -noff`)
 
     def count(self, *types: str) -> int:
         return sum(self.cells.get(t, 0) for t in types)
@@ -65,26 +68,52 @@ class SynthStats:
 
 
 class SynthFlow(enum.Enum):
-    """Which Yosys synthesis script maps the design: Xilinx 7-series, Lattice ECP5, generic."""
+    """Which Yosys synthesis script maps the design (flattened): a technology family's, or
+    the generic one."""
 
-    XILINX = "synth_xilinx -flatten -noiopad"
-    ECP5 = "synth_ecp5 -noiopad"
+    XILINX = "synth_xilinx -family xc7 -flatten -noiopad"  # 7-series
+    XILINX_ULTRASCALE_PLUS = "synth_xilinx -family xcup -flatten -noiopad"
+    ECP5 = "synth_ecp5 -flatten -noiopad"
     GENERIC = "synth -flatten"
+
+    @classmethod
+    def for_technology(cls, technology: Technology) -> SynthFlow:
+        return {Technology.XILINX_7SERIES: cls.XILINX,
+                Technology.XILINX_ULTRASCALE_PLUS: cls.XILINX_ULTRASCALE_PLUS,
+                Technology.LATTICE_ECP5: cls.ECP5}.get(technology, cls.GENERIC)
+
+    @property
+    def is_xilinx(self) -> bool:
+        return self in (SynthFlow.XILINX, SynthFlow.XILINX_ULTRASCALE_PLUS)
 
 
 def synth(sources: Sequence[Path], top: str, work_dir: Path,
           flow: SynthFlow = SynthFlow.XILINX,
           parameters: dict[str, int] | None = None) -> SynthStats:
     """Flatten and synthesize ``top`` with ``flow``, its ``parameters`` overridden, and count
-    cells."""
+    cells and the longest combinational path."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    stat = "stat -tech xilinx -json" if flow is SynthFlow.XILINX else "stat -json"
+    stat = "stat -tech xilinx -json" if flow.is_xilinx else "stat -json"
     # YoWASP maps its own scratch directory over /tmp: name files relative to the work dir.
     names = " ".join(os.path.relpath(s, work_dir) for s in sources)
     chparams = [f"chparam -set {name} {value} {top}" for name, value in (parameters or {}).items()]
     script = "; ".join([f"read_verilog -sv {names}", *chparams, f"{flow.value} -top {top}",
-                        f"tee -q -o stat.json {stat}"])
+                        f"tee -q -o stat.json {stat}", "tee -q -o ltp.txt ltp -noff"])
     run_yosys(script, work_dir)
     design = json.loads((work_dir / "stat.json").read_text())["design"]
+    longest = re.search(r"\(length=(\d+)\)", (work_dir / "ltp.txt").read_text())
     return SynthStats(cells=dict(design["num_cells_by_type"]),
-                      estimated_lcs=int(design.get("estimated_num_lc", 0)))
+                      estimated_lcs=int(design.get("estimated_num_lc", 0)),
+                      depth=int(longest.group(1)) if longest else 0)
+
+
+def synth_netlist(sources: Sequence[Path], top: str, work_dir: Path,
+                  technology: Technology) -> Path:
+    """Synthesize ``top`` for ``technology`` (flattened) and write the gate-level netlist of
+    vendor primitives, to simulate with the family's cells_sim.v; returns its path."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    names = " ".join(os.path.relpath(s, work_dir) for s in sources)
+    netlist = work_dir / f"{top}_netlist.v"
+    run_yosys(f"read_verilog -sv {names}; {SynthFlow.for_technology(technology).value} "
+              f"-top {top}; write_verilog -noattr {netlist.name}", work_dir)
+    return netlist

@@ -15,18 +15,23 @@ from typing import ClassVar
 
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
+from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.stages import XnorMvuStage
+from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
+    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, which are
+    combinational) when the popcounts have no stages; else the behavioural tree.
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
     popcount_stages: int = 0
+    technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "mvu"
 
@@ -59,5 +64,9 @@ class XnorMvuTile(Tile):
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             row_w=counter_bits(p.steps_per_pixel), count_w=self.popcount.out_width,
             memory_files=[self.memory_file(instance, pe) for pe in range(p.pe)])
+        if self.technology is not Technology.GENERIC and not self.popcount_stages:
+            return with_helpers(
+                main, MappedPopcount(p.simd, self.technology, xnor=True).render(names["lane"]),
+                MappedPopcount(p.simd, self.technology).render(names["popcount"]))
         return with_helpers(main, self.popcount.render_xnor(names["lane"], names["popcount"]),
                             self.popcount.render(names["popcount"]))

@@ -1,0 +1,401 @@
+"""Technology-mapped popcount: the fabric's LUTs and carry chains instantiated directly, so the
+cost is set by construction rather than left to Yosys/ABC.
+
+The count is a *bit heap*: column ``c`` holds bits of weight ``2**c``; it starts with every
+counted bit in column 0 and is compressed, stage by stage, until each column holds one bit.
+Every compressor is one carry chain over consecutive columns; each chain position is one LUT
+whose output drives the position's propagate input ``S`` (``sum = S ^ carry_in``,
+``carry_out = S ? carry_in : DI``):
+
+* Xilinx (LUT6_2 + CARRY4/CARRY8). A position takes up to three bits ``b`` of its column and
+  the ``v_in`` bit its lower neighbour passes up: ``S = parity(b) ^ v_in``, ``DI = v_in`` and
+  the LUT's second output ``O5 = majority(b)`` is the ``v_in`` of the next position (a
+  ternary adder: 3 bits in per position, 1 out). The first position also takes one more bit on
+  the chain's carry-in (CYINIT). A position of two bits needs no ``O5``: ``S = x ^ y``,
+  ``DI = x``.
+* The XNOR lane's counted bits ``valid & ~(act ^ weight)`` are three signals each; two of them
+  fit one LUT6 (``S = A ^ B``), and ``O5`` (the LUT with ``I5 = valid_B`` low, i.e. ``A``) is
+  the ``DI``: so the first stage adds pairs ``A + B + c`` on one chain position each, ``c``
+  the sum bit of the pair before it (a cascade of ``PAIR_CASCADE`` pairs).
+* A column far taller than its neighbours uses a 7:3 counter: one chain of three LUT6 over
+  six bits (parity, then the two bits of half their count), the seventh on the carry-in.
+* Lattice ECP5 (LUT4 + CCU2C): a position is a CCU2C half, one LUT4 with no second output
+  and ``DI`` = the same LUT's table at ``C = D = 0``; chains start from a constant carry.
+  So positions add two bits (``S = x ^ y``, ``DI = x`` with ``x`` on input A), a counted bit
+  is first made by its own LUT4 (three signals), and a chain's top carry is read out by one
+  more position.
+
+LUT tables (INIT) are computed here by evaluating each position's function; the template
+only instantiates. ``python -m bnn_hls.bench_lut`` measures the cost against the naive and the
+behavioural (bnn_hls.backends.rtl.popcount) units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bnn_hls.backends.rtl.tiles import render_tile
+from bnn_hls.hw.intervals import clog2
+from bnn_hls.hw.technology import Technology
+
+PAIR_CASCADE = 8  # pairs whose carry-ins chain through the previous pair's sum bit
+MAX_CHAIN = 8  # positions per carry chain: two CARRY4 or one CARRY8
+TALL_COLUMN = 7  # a column this tall beside a short neighbour takes 7:3 counters
+ZERO, ONE = "1'b0", "1'b1"
+
+
+@dataclass(frozen=True)
+class CountedBit:
+    """A bit to count: ``signals`` (Verilog refs) and its value as a function of them. A
+    plain wire has one signal; an XNOR-lane bit has act, weight and valid."""
+
+    signals: tuple[str, ...]
+    value: Callable[[Sequence[int]], int] = field(compare=False)
+    kill: int = 0  # index of a signal that forces the bit to 0 when low
+
+
+def wire(ref: str) -> CountedBit:
+    return CountedBit((ref,), lambda s: s[0])
+
+
+def xnor_bit(index: int) -> CountedBit:
+    """valid & ~(act ^ weights) of input bit ``index``: signals act, weights, valid."""
+    return CountedBit((f"act[{index}]", f"weights[{index}]", f"valid[{index}]"),
+                      lambda s: s[2] & (1 ^ s[0] ^ s[1]), kill=2)
+
+
+@dataclass(frozen=True)
+class Lut:
+    """One LUT: ``inputs`` on I0.. (LUT6_2) or A.. (LUT4), ``init`` its table; ``o6`` drives a
+    chain position's S (or a plain wire); ``o5`` (Xilinx) is the second output or ``None``."""
+
+    name: str
+    inputs: tuple[str, ...]
+    init: int
+    o6: str
+    o5: str | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A carry chain: positions ``s[k]``/``di[k]``, carry-in ``ci``; sums ``o[k]`` and the top
+    carry ``co`` (``None`` when no position above reads it)."""
+
+    name: str
+    ci: str
+    s: tuple[str, ...]
+    di: tuple[str, ...]
+    o: tuple[str, ...]
+    co: str | None
+
+
+@dataclass
+class _Netlist:
+    family: Technology
+    luts: list[Lut] = field(default_factory=list)
+    chains: list[Chain] = field(default_factory=list)
+
+    def lut(self, bits: Sequence[CountedBit], o6: Callable[[Sequence[int]], int],
+            o5: Callable[[Sequence[int]], int] | None = None,
+            slots: Sequence[int] | None = None) -> Lut:
+        """A LUT over the signals of ``bits``; ``o6``/``o5`` take the bits' values. Xilinx: up
+        to five signals with I5 high (O6 = INIT[63:32], O5 = INIT[31:0]), or six with the last
+        bit's kill signal on I5, so that O5 (O6 at I5 low) is ``o5`` without that bit. ECP5:
+        a LUT4 with signal k on input ``slots[k]`` (default A, B, C, D in order)."""
+        signals = [sig for b in bits for sig in b.signals]
+        ecp5 = self.family is Technology.LATTICE_ECP5
+        if len(signals) == 6 and not ecp5:
+            killer = bits[-1].signals[bits[-1].kill]
+            signals.remove(killer)
+            signals.append(killer)
+        size = 4 if ecp5 else (6 if len(signals) == 6 else 5)
+        slots = list(slots) if slots is not None else list(range(len(signals)))
+        assert len(signals) <= size and len(slots) == len(signals), (signals, slots)
+
+        def values(assignment: Sequence[int]) -> list[int]:
+            env = {sig: assignment[slot] for sig, slot in zip(signals, slots, strict=True)}
+            return [b.value([env[s] for s in b.signals]) for b in bits]
+
+        name = f"lut{len(self.luts)}"
+        inputs = [ZERO] * size
+        for sig, slot in zip(signals, slots, strict=True):
+            inputs[slot] = sig
+        table = _assignments(size)
+
+        def _table(assignments: list[list[int]], fn: Callable[[Sequence[int]], int]) -> int:
+            return sum(fn(values(a)) << i for i, a in enumerate(assignments))
+
+        if ecp5:
+            lut = Lut(name, tuple(inputs), _table(table, o6), f"{name}_z")
+        elif size == 6:
+            init = _table(table, o6)
+            if o5 is not None:  # O5 = O6 with I5 low must be the wanted function
+                assert all((init >> i) & 1 == o5(values(a)) for i, a in enumerate(table[:32]))
+            lut = Lut(name, tuple(inputs), init, f"{name}_o6", f"{name}_o5" if o5 else None)
+        else:
+            init = _table(table, o6) << 32 | (_table(table, o5) if o5 is not None else 0)
+            lut = Lut(name, (*inputs, ONE), init, f"{name}_o6", f"{name}_o5" if o5 else None)
+        self.luts.append(lut)
+        return lut
+
+    def chain(self, ci: str, s: Sequence[str], di: Sequence[str], top_carry: bool) -> Chain:
+        """Positions k of a chain are position k % size of its carry block k // size."""
+        name, size, top = f"chain{len(self.chains)}", self.family.carry_positions, len(s) - 1
+        chain = Chain(name, ci, tuple(s), tuple(di),
+                      tuple(f"{name}_b{k // size}_o[{k % size}]" for k in range(len(s))),
+                      f"{name}_b{top // size}_co[{top % size}]" if top_carry else None)
+        self.chains.append(chain)
+        return chain
+
+
+def _assignments(inputs: int) -> list[list[int]]:
+    """Every assignment of ``inputs`` LUT inputs in INIT order (I0 fastest)."""
+    return [[(index >> k) & 1 for k in range(inputs)] for index in range(1 << inputs)]
+
+
+def parity(bits: Sequence[int]) -> int:
+    return sum(bits) & 1
+
+
+def majority(bits: Sequence[int]) -> int:
+    return int(sum(bits) >= 2)
+
+
+Heap = dict[int, list[CountedBit]]  # column -> bits of weight 2**column
+
+
+class _Compressor:
+    """Builds the netlist stage by stage (see the module docstring for the shapes)."""
+
+    def __init__(self, family: Technology):
+        self.net = _Netlist(family)
+        self.ecp5 = family is Technology.LATTICE_ECP5
+        self.depth = 0  # compressor stages built
+
+    def _out(self, heap: Heap, column: int, ref: str) -> None:
+        heap.setdefault(column, []).append(wire(ref))
+
+    # --- Xilinx -----------------------------------------------------------------------------
+
+    def pairs(self, raws: list[CountedBit], heap: Heap) -> None:
+        """A + B + c on one position each, c the previous pair's sum (cascades)."""
+        ci = ZERO
+        for k in range(0, len(raws) - 1, 2):
+            a, b = raws[k], raws[k + 1]
+            lut = self.net.lut([a, b], parity, lambda v: v[0])
+            chain = self.net.chain(ci, [lut.o6], [lut.o5], top_carry=True)
+            self._out(heap, 1, chain.co)
+            last = (k // 2) % PAIR_CASCADE == PAIR_CASCADE - 1 or k + 3 >= len(raws)
+            ci = ZERO if last else chain.o[0]
+            if last:
+                self._out(heap, 0, chain.o[0])
+        if len(raws) % 2:
+            lut = self.net.lut([raws[-1]], lambda v: v[0])
+            self._out(heap, 0, lut.o6)
+
+    def ternary(self, column: int, groups: list[list[CountedBit]], ci: CountedBit | None,
+                heap: Heap) -> None:
+        """One chain: ``groups[k]`` (1..3 bits) at column + k, ``ci`` on the carry-in."""
+        s, di, v_in = [], [], None
+        for group in groups:
+            ops = group + ([v_in] if v_in else [])
+            if len(group) >= 2 and len(ops) >= 3:
+                n = len(group)
+                lut = self.net.lut(ops, parity, lambda v, n=n: majority(v[:n]))
+                di.append(v_in.signals[0] if v_in else ZERO)
+                v_in = wire(lut.o5)
+            else:  # x + y: DI = a wire among them (heap bits past the pairs are wires)
+                lut = self.net.lut(ops, parity)
+                d = ops[-1].signals[0] if len(ops) == 2 else ZERO
+                di.append(d)
+                v_in = None
+            s.append(lut.o6)
+        chain = self.net.chain(ci.signals[0] if ci else ZERO, s, di, top_carry=True)
+        for k, ref in enumerate(chain.o):
+            self._out(heap, column + k, ref)
+        self._out(heap, column + len(groups), chain.co)
+        if v_in:
+            self._out(heap, column + len(groups), v_in.signals[0])
+
+    def counter73(self, column: int, bits: list[CountedBit], heap: Heap) -> None:
+        """Seven bits of one column -> three: parity and half the count of six on a chain,
+        the seventh on its carry-in."""
+        six, ci = bits[:6], bits[6]
+        s = [self.net.lut(six, parity).o6,
+             self.net.lut(six, lambda v: (sum(v) >> 1) & 1).o6,
+             self.net.lut(six, lambda v: (sum(v) >> 2) & 1).o6]
+        chain = self.net.chain(ci.signals[0], s, [ZERO] * 3, top_carry=False)
+        for k, ref in enumerate(chain.o):
+            self._out(heap, column + k, ref)
+
+    def xilinx_stage(self, heap: Heap) -> Heap:
+        out: Heap = {}
+        rest = {c: list(bits) for c, bits in heap.items()}
+        top = max(rest)
+        final = all(len(b) <= 3 for b in rest.values())
+        for column in range(top + 1):
+            while True:
+                here = rest.get(column, [])
+                above = len(rest.get(column + 1, []))
+                if len(here) >= TALL_COLUMN and above < 2:
+                    self.counter73(column, [here.pop() for _ in range(7)], out)
+                elif len(here) >= 3 or (len(here) >= 2 and (above >= 2 or final)):
+                    groups, k = [], column
+                    while len(groups) < MAX_CHAIN:
+                        bits = rest.get(k, [])
+                        if groups and len(bits) < 2 and not (final and bits):
+                            break
+                        groups.append(bits[-3:])
+                        del bits[-3:]
+                        k += 1
+                    ci = rest[column].pop() if rest[column] else None
+                    self.ternary(column, groups, ci, out)
+                else:
+                    break
+        for column, bits in rest.items():
+            out.setdefault(column, []).extend(bits)
+        return {c: b for c, b in out.items() if b}
+
+    # --- Lattice ECP5 -----------------------------------------------------------------------
+
+    def full_adder(self, column: int, bits: list[CountedBit], heap: Heap) -> None:
+        """Three bits -> sum and carry, one LUT4 each."""
+        self._out(heap, column, self.net.lut(bits, parity).o6)
+        self._out(heap, column + 1, self.net.lut(bits, lambda v: int(sum(v) >= 2)).o6)
+
+    def ripple(self, column: int, rows: list[list[CountedBit]], heap: Heap) -> None:
+        """x + y per position on CCU2C halves (x on input A so that DI = the table at
+        C = D = 0 is x), and one more half reading the top carry out."""
+        s = []
+        for bits in rows:  # wires only: x on A, y on C
+            s.append(self.net.lut(bits, parity, slots=[0, 2][:len(bits)]).o6)
+        s.append(ZERO)
+        chain = self.net.chain(ZERO, s, [ZERO] * len(s), top_carry=False)
+        for k, ref in enumerate(chain.o):
+            self._out(heap, column + k, ref)
+
+    def ecp5_stage(self, heap: Heap) -> Heap:
+        out: Heap = {}
+        rest = {c: list(bits) for c, bits in heap.items()}
+        final = all(len(b) <= 2 for b in rest.values())
+        for column in range(max(rest) + 1):
+            while True:
+                here = rest.get(column, [])
+                run = 0
+                while len(rest.get(column + run, [])) >= 2 and run < MAX_CHAIN:
+                    run += 1
+                if run >= 3 or (final and run):
+                    rows = []
+                    for k in range(run):
+                        bits = rest[column + k]
+                        rows.append(bits[-2:])
+                        del bits[-2:]
+                    self.ripple(column, rows, out)
+                elif len(here) >= 3:
+                    self.full_adder(column, here[-3:], out)
+                    del here[-3:]
+                else:
+                    break
+        for column, bits in rest.items():
+            out.setdefault(column, []).extend(bits)
+        return {c: b for c, b in out.items() if b}
+
+    def compress(self, bits: list[CountedBit], out_width: int) -> list[str]:
+        """The count of ``bits`` as ``out_width`` refs (bit 0 first)."""
+        heap: Heap = {}
+        multi = [b for b in bits if len(b.signals) > 1]
+        wires = [b for b in bits if len(b.signals) == 1]
+        if self.ecp5:  # an XNOR bit is three signals: its own LUT4 first
+            wires += [wire(self.net.lut([b], parity).o6) for b in multi]
+        else:
+            self.pairs(multi, heap)
+        if wires:
+            heap.setdefault(0, []).extend(wires)
+        stage = self.ecp5_stage if self.ecp5 else self.xilinx_stage
+        self.depth = 1 if multi else 0
+        while any(len(b) > 1 for b in heap.values()):
+            heap = stage(heap)
+            self.depth += 1
+        return [heap[c][0].signals[0] if c in heap else ZERO for c in range(out_width)]
+
+
+@dataclass(frozen=True)
+class MappedPopcount:
+    """A popcount of ``width`` bits on ``technology``'s primitives, combinational.
+
+    ``xnor``: the XNOR lane (ports act, weights, valid, count; counts valid & ~(act ^ weights)),
+    else a plain popcount (ports bits, count) as bnn_hls.backends.rtl.popcount's with
+    stages = 0. ``weights`` (hard-wired lane, ports if_one, if_zero, count): the weight bits are
+    constants, so bit i is ``if_one[i]`` where the weight is 1 and ``if_zero[i]`` where it is 0:
+    ``valid & act`` and ``valid & ~act``, made once for all of an MVU's lanes -- and the
+    XNOR costs nothing in the lane.
+    """
+
+    width: int
+    technology: Technology
+    xnor: bool = False
+    weights: tuple[int, ...] | None = None
+
+    def __post_init__(self):
+        if self.width < 1 or self.technology is Technology.GENERIC:
+            raise ValueError(f"a mapped popcount needs width >= 1 and a technology: {self}")
+        if self.weights is not None and (len(self.weights) != self.width or self.xnor):
+            raise ValueError(f"hard-wired weights need one bit per input and no xnor: {self}")
+
+    @property
+    def out_width(self) -> int:
+        return max(1, clog2(self.width + 1))
+
+    def counted_bits(self) -> list[CountedBit]:
+        if self.xnor:
+            return [xnor_bit(i) for i in range(self.width)]
+        if self.weights is not None:
+            return [wire(f"if_one[{i}]" if w else f"if_zero[{i}]")
+                    for i, w in enumerate(self.weights)]
+        return [wire(f"bits[{i}]") for i in range(self.width)]
+
+    def netlist(self) -> tuple[_Netlist, list[str], int]:
+        """LUTs and chains, the count's refs, and the number of compressor stages."""
+        compressor = _Compressor(self.technology)
+        result = compressor.compress(self.counted_bits(), self.out_width)
+        return compressor.net, result, compressor.depth
+
+    def render(self, module: str) -> str:
+        net, result, depth = self.netlist()
+        template = {Technology.LATTICE_ECP5: "popcount_ecp5.sv.j2"}.get(
+            self.technology, "popcount_xilinx.sv.j2")
+        in_chain = {ref for chain in net.chains for ref in chain.s}
+        blocks = [b for chain in net.chains for b in _blocks(chain, net)]
+        ecp5 = self.technology is Technology.LATTICE_ECP5
+        return render_tile(template, module=module, p=self, blocks=blocks, result=result,
+                           depth=depth, luts=[lut for lut in net.luts
+                                              if not (ecp5 and lut.o6 in in_chain)])
+
+
+@dataclass(frozen=True)
+class CarryBlock:
+    """One carry primitive of a chain (CARRY4, CARRY8 or CCU2C): carry-in, S and DI per
+    position (padding: constant 0), and on ECP5 the LUT4 of each half (``None``: S = 0)."""
+
+    name: str
+    ci: str
+    chained: bool  # ci is the previous block's top carry (else the chain's own carry-in)
+    s: tuple[str, ...]
+    di: tuple[str, ...]
+    halves: tuple[Lut | None, ...] = ()
+
+
+def _blocks(chain: Chain, net: _Netlist) -> list[CarryBlock]:
+    size = net.family.carry_positions
+    by_output = {lut.o6: lut for lut in net.luts}
+    blocks = []
+    for j, start in enumerate(range(0, len(chain.s), size)):
+        pad = (ZERO,) * (size - len(chain.s[start:start + size]))
+        ci = chain.ci if j == 0 else (f"{chain.name}_b{j - 1}_cout" if size == 2 else
+                                      f"{chain.name}_b{j - 1}_co[{size - 1}]")
+        s = chain.s[start:start + size] + pad
+        di = chain.di[start:start + size] + pad
+        blocks.append(CarryBlock(f"{chain.name}_b{j}", ci, j > 0, s, di,
+                                 tuple(by_output.get(ref) for ref in s)))
+    return blocks
