@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from importlib import resources as package_files
 
+from bnn_hls.boards.ecp5_board import Ecp5Board
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.yaml_file import load_yaml
@@ -21,6 +22,8 @@ class Board:
     clock_mhz: float
     """The board's reference oscillator, in MHz."""
     resources: Resources
+    ecp5: Ecp5Board | None = None
+    """Pins and nextpnr device of a board the open ECP5 flow builds for."""
 
 
 def known_boards() -> list[str]:
@@ -46,8 +49,9 @@ def load_board(name: str) -> Board:
             part=data["part"],
             clock_mhz=float(data["clock_mhz"]),
             resources=Resources(**data["resources"]),
+            ecp5=Ecp5Board.parse(data["ecp5"]) if "ecp5" in data else None,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         allowed = ", ".join(f.name for f in fields(Resources))
         raise BnnHlsError(
             f"{path}: bad board description ({exc}); resources may name {allowed}"
