@@ -49,7 +49,7 @@ def load_board(name: str) -> Board:
             part=data["part"],
             clock_mhz=float(data["clock_mhz"]),
             resources=Resources(**data["resources"]),
-            ecp5=Ecp5Board.parse(data["ecp5"]) if "ecp5" in data else None,
+            ecp5=Ecp5Board.parse(data["ecp5"], data["part"]) if "ecp5" in data else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         allowed = ", ".join(f.name for f in fields(Resources))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from bnn_hls.tools.nextpnr import Ecp5Device
+
 
 class Pull(enum.Enum):
     UP = "up"
@@ -28,9 +30,7 @@ class Ecp5Pin:
 
 @dataclass(frozen=True)
 class Ecp5Board:
-    device: str  # nextpnr-ecp5's device flag without the dashes: 85k, um5g-85k, 25k
-    package: str  # CABGA381, CSFBGA285
-    speed: int  # speed grade, 6 to 8
+    device: Ecp5Device
     clock: Ecp5Pin  # the board oscillator (its frequency is Board.clock_mhz)
     uart_tx: Ecp5Pin  # the FPGA transmits on it
     uart_rx: Ecp5Pin  # the FPGA receives on it
@@ -40,15 +40,13 @@ class Ecp5Board:
     leds: tuple[Ecp5Pin, ...]
     bitstream_mhz: float | None = None  # SPI configuration clock for ecppack --freq
 
-    @property
-    def nextpnr_flags(self) -> list[str]:
-        return [f"--{self.device}", "--package", self.package, "--speed", str(self.speed)]
-
     @classmethod
-    def parse(cls, data: dict) -> Ecp5Board:
+    def parse(cls, data: dict, part: str) -> Ecp5Board:
+        """``data``: the YAML section; ``device`` is nextpnr-ecp5's device flag (85k,
+        um5g-85k, 25k) for ``part``."""
         bitstream = data.get("bitstream_mhz")
-        return cls(device=str(data["device"]), package=str(data["package"]),
-                   speed=int(data["speed"]), clock=Ecp5Pin.parse(data["clock"]),
+        device = Ecp5Device(part, str(data["device"]), str(data["package"]), int(data["speed"]))
+        return cls(device=device, clock=Ecp5Pin.parse(data["clock"]),
                    uart_tx=Ecp5Pin.parse(data["uart_tx"]),
                    uart_rx=Ecp5Pin.parse(data["uart_rx"]), uart_note=str(data["uart_note"]),
                    reset=Ecp5Pin.parse(data["reset"]),
