@@ -207,7 +207,8 @@ def cmd_build(args) -> None:
         raise BnnHlsError(f"board '{board.name}': no build flow for {board.technology.value}")
     build = build_ecp5(Path(args.outdir), board, args.clock_mhz, args.baud)
     _print_ecp5_build(build, board)
-    for clock, (achieved, target) in build.failing_clocks.items():
+    if build.failing_clocks:
+        clock, (achieved, target) = next(iter(build.failing_clocks.items()))
         raise BnnHlsError(f"timing failed: {clock} reaches {achieved:.1f} MHz < {target:g} MHz "
                           f"(place-and-route, nextpnr), no bitstream written; see "
                           f"{build.directory / 'nextpnr.log'}; try a lower --clock-mhz")

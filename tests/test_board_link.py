@@ -54,8 +54,8 @@ def simulate_link(graph, out: Path, images: np.ndarray) -> tuple[UartLink, list[
     return link, requests, [bytes.fromhex(r) for r in got["replies"]], got["unexpected"]
 
 
-def assert_bit_exact(graph, out: Path, images: np.ndarray) -> None:
-    link, requests, replies, unexpected = simulate_link(graph, out, images)
+def assert_bit_exact(graph, images: np.ndarray, link: UartLink, requests: list[bytes],
+                     replies: list[bytes], unexpected: str) -> None:
     logits = GoldenModel(graph).run(images)
     assert len(replies) == len(images) and unexpected == ""
     for request, reply, expected in zip(requests, replies, logits, strict=True):
@@ -72,15 +72,42 @@ def tiny_images(tiny_compiled):
     return rng.integers(0, 256, (2, *shape))
 
 
-def test_tiny_network_answers_over_the_uart_bit_exact(tiny_compiled, tiny_images, tmp_path):
-    assert_bit_exact(tiny_compiled.graph, tmp_path, tiny_images)
+@pytest.fixture(scope="module")
+def tiny_simulated(tiny_compiled, tiny_images, tmp_path_factory):
+    """Two images through the simulated link of the tiny network (2-lane input beats)."""
+    return simulate_link(tiny_compiled.graph, tmp_path_factory.mktemp("link"), tiny_images)
+
+
+@pytest.mark.slow  # the Verilator build of the accelerator takes minutes on 2 shared cores
+def test_tiny_network_answers_over_the_uart_bit_exact(tiny_compiled, tiny_images,
+                                                      tiny_simulated):
+    assert_bit_exact(tiny_compiled.graph, tiny_images, *tiny_simulated)
 
 
 @pytest.mark.slow
 def test_digits_network_answers_over_the_uart_bit_exact(digits_compiled, tmp_path):
     from bnn_hls.data import digits_split
 
-    assert_bit_exact(digits_compiled.graph, tmp_path, digits_split().test_x[:4])
+    images = digits_split().test_x[:4]
+    graph = digits_compiled.graph
+    assert_bit_exact(graph, images, *simulate_link(graph, tmp_path, images))
+
+
+@pytest.mark.slow
+def test_a_damaged_reply_or_other_image_is_refused(tiny_simulated):
+    link, (request, _), (reply, _), _ = tiny_simulated
+    fmt: LinkFormat = link.fmt
+    fmt.decode_reply(reply, request)  # the intact reply decodes
+    flipped = bytearray(reply)
+    flipped[2] ^= 0x10
+    with pytest.raises(BnnHlsError, match="checksum"):
+        fmt.decode_reply(bytes(flipped), request)
+    other = bytearray(request)
+    other[5] ^= 1
+    with pytest.raises(BnnHlsError, match="other image bytes"):
+        fmt.decode_reply(reply, bytes(other))
+    with pytest.raises(BnnHlsError, match="bytes, expected"):
+        fmt.decode_reply(reply[:-1], request)
 
 
 def test_the_link_is_lint_clean(tiny_compiled, tmp_path):
@@ -99,25 +126,6 @@ def test_request_carries_the_image_in_input_beat_order(tiny_compiled, tiny_image
         assert list(request[1:]) == np.moveaxis(image, 0, -1).reshape(-1).tolist()
     with pytest.raises(BnnHlsError, match="outside"):
         fmt.request(image + 256)
-
-
-def test_a_damaged_reply_or_other_image_is_refused(digits_compiled, tmp_path):
-    from bnn_hls.data import digits_split
-
-    images = digits_split().test_x[:1]
-    link, (request,), (reply,), _ = simulate_link(digits_compiled.graph, tmp_path, images)
-    fmt: LinkFormat = link.fmt
-    fmt.decode_reply(reply, request)  # the intact reply decodes
-    flipped = bytearray(reply)
-    flipped[2] ^= 0x10
-    with pytest.raises(BnnHlsError, match="checksum"):
-        fmt.decode_reply(bytes(flipped), request)
-    other = bytearray(request)
-    other[5] ^= 1
-    with pytest.raises(BnnHlsError, match="other image bytes"):
-        fmt.decode_reply(reply, bytes(other))
-    with pytest.raises(BnnHlsError, match="bytes, expected"):
-        fmt.decode_reply(reply[:-1], request)
 
 
 def test_baud_rate_must_fit_the_clock():

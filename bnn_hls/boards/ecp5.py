@@ -104,8 +104,10 @@ def build_ecp5(out: Path, board: Board, clock_mhz: float, baud: int) -> Ecp5Buil
     build = lpf.parent
     try:
         netlist = synth_ecp5(sources, TOP, build)
-    except BnnHlsError:
-        raise BnnHlsError(f"yosys synth_ecp5 failed; see {build / 'yosys.log'}") from None
+    except BnnHlsError as exc:  # its message ends with the log's last lines
+        reason = str(exc).strip().splitlines()[-1]
+        raise BnnHlsError(f"yosys synth_ecp5 failed ({reason}); see "
+                          f"{build / 'yosys.log'}") from None
     pnr = place_and_route(netlist, board.ecp5.device, achieved_mhz, lpf,
                           extra=["--textcfg", CONFIG])
     result = Ecp5Build(build, achieved_mhz, baud, pnr, None)
