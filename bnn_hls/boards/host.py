@@ -53,7 +53,8 @@ def run_on_board(out: Path, port: str, images: int | None, baud: int | None,
     pixels = np.load(out / "vectors" / "inputs.npy")[:images]
     expected = GoldenModel(graph).run(pixels)
     baud = baud or link["baud"]
-    timeout = REPLY_WAIT_S + fmt.reply_bytes * BITS_PER_BYTE / baud
+    # From writing a request to its reply's last byte: both transfers and the compute.
+    timeout = REPLY_WAIT_S + (1 + fmt.image_bytes + fmt.reply_bytes) * BITS_PER_BYTE / baud
     agreeing, first = 0, None
     try:
         with serial.Serial(port, baud, timeout=timeout) as line:
