@@ -4,6 +4,7 @@ the host code of ``bnn-hls run``, carries the golden model's logits and class bi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,9 +13,11 @@ import pytest
 from tile_checks import HW_TESTS  # noqa: F401  (puts the testbench modules on sys.path)
 
 from bnn_hls.backends.golden.model import GoldenModel
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.boards.link import UartLink, clocks_per_bit
 from bnn_hls.boards.protocol import REQUEST_HEADER, LinkFormat
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.folding import Fold, auto_folding
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.simulate import generate_rtl
 from bnn_hls.tools.slang import slang_errors
@@ -24,17 +27,27 @@ CLOCK_NS = 10
 CLKS_PER_BIT = 8  # 12.5 Mbaud at the simulated 100 MHz: few cycles per image
 
 
-def _link(graph, out: Path) -> tuple[UartLink, list[Path]]:
-    _, sources = generate_rtl(graph, out)
+def two_lane_logits(graph) -> dict[str, Fold]:
+    """The automatic folding but with two classes per output beat (the last one padded when
+    the class count is odd)."""
+    folding = auto_folding(graph, 2048, RTL_CYCLES)
+    folding["fc"] = dataclasses.replace(folding["fc"], pe=2)
+    return folding
+
+
+def _link(graph, out: Path, folding: dict[str, Fold] | None = None) -> tuple[UartLink,
+                                                                             list[Path]]:
+    _, sources = generate_rtl(graph, out, folding)
     link = UartLink.for_design(graph, out / "rtl", CLKS_PER_BIT)
     return link, sources + link.write(out / "rtl")
 
 
-def simulate_link(graph, out: Path, images: np.ndarray) -> tuple[UartLink, list[bytes],
+def simulate_link(graph, out: Path, images: np.ndarray,
+                  folding: dict[str, Fold] | None = None) -> tuple[UartLink, list[bytes],
                                                                    list[bytes], str]:
     """Requests for ``images`` through the simulated link; (link, requests, replies, bytes
     sent beyond the replies)."""
-    link, sources = _link(graph, out)
+    link, sources = _link(graph, out, folding)
     fmt = link.fmt
     requests = [fmt.request(image) for image in images]
     rtl = (out / "rtl").resolve()
@@ -74,8 +87,11 @@ def tiny_images(tiny_compiled):
 
 @pytest.fixture(scope="module")
 def tiny_simulated(tiny_compiled, tiny_images, tmp_path_factory):
-    """Two images through the simulated link of the tiny network (2-lane input beats)."""
-    return simulate_link(tiny_compiled.graph, tmp_path_factory.mktemp("link"), tiny_images)
+    """Two images through the simulated link of the tiny network: 2-lane input beats, 2-lane
+    logit beats, the last one half padding."""
+    graph = tiny_compiled.graph
+    return simulate_link(graph, tmp_path_factory.mktemp("link"), tiny_images,
+                         two_lane_logits(graph))
 
 
 @pytest.mark.slow  # the Verilator build of the accelerator takes minutes on 2 shared cores
@@ -110,8 +126,15 @@ def test_a_damaged_reply_or_other_image_is_refused(tiny_simulated):
         fmt.decode_reply(reply[:-1], request)
 
 
-def test_the_link_is_lint_clean(tiny_compiled, tmp_path):
-    link, sources = _link(tiny_compiled.graph, tmp_path)
+@pytest.mark.parametrize("lanes", ["one-lane", "two-lane"])
+def test_the_link_is_lint_clean(tiny_compiled, digits_compiled, lanes, tmp_path):
+    if lanes == "one-lane":  # digits: 1-lane input and logit beats
+        link, sources = _link(digits_compiled.graph, tmp_path)
+    else:
+        graph = tiny_compiled.graph
+        link, sources = _link(graph, tmp_path, two_lane_logits(graph))
+    assert (link.fmt.input.lanes, link.fmt.output.lanes) == ((1, 1) if lanes == "one-lane"
+                                                              else (2, 2))
     assert lint(sources, link.modules.uart_link) == ""
     assert slang_errors(sources, link.modules.uart_link) == []
 
