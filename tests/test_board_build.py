@@ -17,7 +17,6 @@ from bnn_hls.boards.pll import configure_pll
 from bnn_hls.cli import main
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.compiler.serialize import save_graph
-from bnn_hls.errors import BnnHlsError
 from bnn_hls.model import birealnet
 from bnn_hls.model.config import ArchConfig, InputNorm, StageConfig, StemConfig
 from bnn_hls.tools.simulate import generate_rtl
@@ -61,11 +60,6 @@ def test_build_without_rtl_or_for_an_unknown_board_is_one_line(tmp_path, capsys)
     assert main(["build", str(tmp_path), "--board", "de10-nano"]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and "compile with --rtl" in lines[0] and "de10-nano" in lines[1]
-
-
-def test_an_unreachable_baud_rate_is_refused(compiled_out):
-    with pytest.raises(BnnHlsError, match="--baud"):
-        write_board_rtl(compiled_out, load_board("ecp5-evn"), 12, 12_000_000)
 
 
 ONE_BLOCK_ARCH = ArchConfig(  # the smallest Bi-Real net: stem and one binary block

@@ -127,7 +127,7 @@ def test_a_damaged_reply_or_other_image_is_refused(tiny_simulated):
 
 
 @pytest.mark.parametrize("lanes", ["one-lane", "two-lane"])
-def test_the_link_is_lint_clean(tiny_compiled, digits_compiled, lanes, tmp_path):
+def test_the_link_parts_are_lint_clean(tiny_compiled, digits_compiled, lanes, tmp_path):
     if lanes == "one-lane":  # digits: 1-lane input and logit beats
         link, sources = _link(digits_compiled.graph, tmp_path)
     else:
@@ -135,6 +135,16 @@ def test_the_link_is_lint_clean(tiny_compiled, digits_compiled, lanes, tmp_path)
         link, sources = _link(graph, tmp_path, two_lane_logits(graph))
     assert (link.fmt.input.lanes, link.fmt.output.lanes) == ((1, 1) if lanes == "one-lane"
                                                               else (2, 2))
+    modules = link.modules
+    for module in (modules.uart_rx, modules.uart_tx, modules.frame_rx, modules.frame_tx):
+        part = [s for s in sources if s.stem == module]
+        assert lint(part, module) == "", module
+        assert slang_errors(part, module) == [], module
+
+
+@pytest.mark.slow  # lints the whole accelerator again
+def test_the_link_with_its_accelerator_is_lint_clean(digits_compiled, tmp_path):
+    link, sources = _link(digits_compiled.graph, tmp_path)
     assert lint(sources, link.modules.uart_link) == ""
     assert slang_errors(sources, link.modules.uart_link) == []
 
