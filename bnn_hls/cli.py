@@ -1,4 +1,4 @@
-"""The `bnn-hls` command line: train, compile, simulate, synthesize, report, demo.
+"""The `bnn-hls` command line: train, compile, simulate, synthesize, build, run, report, demo.
 
 Every user-facing error is a single line naming the file, layer or field, with exit code 1.
 """
