@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -110,10 +111,10 @@ def build_ecp5(out: Path, board: Board, clock_mhz: float, baud: int) -> Ecp5Buil
                           f"{build / 'yosys.log'}") from None
     pnr = place_and_route(netlist, board.ecp5.device, achieved_mhz, lpf,
                           extra=["--textcfg", CONFIG])
-    result = Ecp5Build(build, achieved_mhz, baud, pnr, None)
+    result = Ecp5Build(build, achieved_mhz, baud, pnr, bitstream=None)
     if result.failing_clocks:
         return result
-    return Ecp5Build(build, achieved_mhz, baud, pnr, pack_bitstream(build, board))
+    return dataclasses.replace(result, bitstream=pack_bitstream(build, board))
 
 
 def pack_bitstream(build: Path, board: Board) -> Path:
