@@ -1,7 +1,8 @@
 """Every Bi-Real-18 layer shape class (64..512 channels, stride 1 and 2, downsample shortcut,
 7x7/2 stem with 3x3/2 max pool) generated as RTL at a reduced spatial size (64x64 input),
 linted, and simulated bit-exact against the golden model at full rate and under random stalls
-on both sides (about 3-6 minutes on 2 cores, nearly all of it the one Verilator build)."""
+on both sides. A long target (few lanes) keeps the one Verilator build short: measured on a
+loaded machine, 32768 cycles/image built and ran 3.6x faster than 8192."""
 
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def shapes_design(tmp_path_factory):
     pixels = np.random.default_rng(0).integers(0, 256, (4, 3, 64, 64), dtype=np.uint8)
     compiled = compile_model(net, calibration_pixels=pixels)
     out = tmp_path_factory.mktemp("bireal18_shapes")
-    _, sources = generate_rtl(compiled.graph, out, target_cycles=8192)
+    _, sources = generate_rtl(compiled.graph, out, target_cycles=32768)
     return compiled.graph, out / "rtl", sources, pixels
 
 
@@ -46,9 +47,9 @@ def test_lint_clean(shapes_design):
 def test_simulation_bit_exact_at_full_rate_and_under_random_stalls(shapes_design):
     # One test, so that both runs share one Verilator build even when xdist splits the file.
     graph, rtl, _, pixels = shapes_design
-    report = simulate(graph, rtl, pixels[:2])
+    report = simulate(graph, rtl, pixels[:1])
     assert report.divergence is None and report.deadlock is None, report.summary(100)
-    assert report.exact_images == 2
-    stalled = simulate(graph, rtl, pixels[2:3], stall_in=0.3, stall_out=0.3, seed=3)
+    assert report.exact_images == 1
+    stalled = simulate(graph, rtl, pixels[1:2], stall_in=0.3, stall_out=0.3, seed=3)
     assert stalled.divergence is None and stalled.deadlock is None, stalled.summary(100)
     assert stalled.exact_images == 1
