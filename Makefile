@@ -9,7 +9,7 @@ CKPT   := examples/digits/birealnet_digits.pt
 OUT    := out/digits
 JOBS   ?= 2
 
-.PHONY: demo test test-slow train ablation lint bench clean
+.PHONY: demo test test-slow train ablation lint bench bench-timing clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bnn_hls.bench
+
+# Fmax of every RTL tile family, placed and routed alone (minutes); add
+# ARGS=--network for the whole digits network (tens of minutes).
+bench-timing: $(STAMP)
+	$(BIN)/python -m bnn_hls.bench_timing $(ARGS)
 
 clean:
 	rm -rf out build dist sim_build *.egg-info .pytest_cache .ruff_cache

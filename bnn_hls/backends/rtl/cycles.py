@@ -6,8 +6,10 @@ tile and network tests assert the simulated cycle counts against it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
+from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -23,12 +25,24 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 
+# The row buffer's registers past its RAM read: the RAM output register and the tap select
+# (templates/rtl/swg_lines.sv.j2).
+ROW_BUFFER_REGISTERS = 2
 REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
 XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
 
 
+def pool_latency(stage: PoolStage, tree_stages: int) -> int:
+    """Row buffer, the column tree's ``tree_stages`` register ranks, the running fold."""
+    return stage.kernel + 2 + ROW_BUFFER_REGISTERS + tree_stages + stage.folds - 1
+
+
+@dataclass(frozen=True)
 class RtlCycles:
-    name = "rtl"
+    """The cycle model of the tiles as pipelined for ``timing``'s clock."""
+
+    timing: RtlTiming = field(default=DEFAULT_TIMING)
+    name: str = "rtl"
 
     def window_cycles(self, kernel: int) -> int:
         """The row buffer reads one kernel column per cycle: k cycles per window."""
@@ -93,15 +107,16 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: WindowStage) -> int:
-        return stage.kernel + 3 + stage.beats - 1
+        return stage.kernel + 3 + ROW_BUFFER_REGISTERS + stage.beats - 1
 
     @latency.register
     def _(self, stage: PoolStage) -> int:
-        return stage.kernel + 2 + stage.folds - 1
+        return pool_latency(stage, self.timing.pool_tree_stages(stage.kernel))
 
     @latency.register
     def _(self, stage: XnorMvuStage) -> int:
-        return XNOR_MVU_LATENCY + (stage.neuron_folds - 1) * stage.synapse_folds
+        return (XNOR_MVU_LATENCY + self.timing.popcount_stages(stage.simd)
+                + (stage.neuron_folds - 1) * stage.synapse_folds)
 
     @latency.register
     def _(self, stage: RealMvuStage) -> int:

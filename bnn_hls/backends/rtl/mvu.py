@@ -16,6 +16,7 @@ from typing import ClassVar
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
+from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.stages import XnorMvuStage
 
@@ -29,6 +30,10 @@ class XnorMvuTile(Tile):
     popcount_stages: int = 0
 
     prefix: ClassVar[str] = "mvu"
+
+    @classmethod
+    def for_timing(cls, stage: XnorMvuStage, timing: RtlTiming) -> XnorMvuTile:
+        return cls(stage, timing.popcount_stages(stage.simd))
 
     @property
     def popcount(self) -> PopcountParams:

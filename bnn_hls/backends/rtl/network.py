@@ -20,6 +20,7 @@ from bnn_hls.backends.rtl.pool import GlobalSumTile, PoolTile
 from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RelaneTile
 from bnn_hls.backends.rtl.swg import SwgTile
 from bnn_hls.backends.rtl.tiles import StreamPort, Tile, rtl_port_name
+from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan, Endpoint
 from bnn_hls.hw.stages import (
@@ -46,8 +47,8 @@ TILES: dict[type[Stage], type[Tile]] = {
 }
 
 
-def tile_for(stage: Stage) -> Tile:
-    return TILES[type(stage)](stage)
+def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING) -> Tile:
+    return TILES[type(stage)].for_timing(stage, timing)
 
 
 @dataclass(frozen=True)
@@ -64,14 +65,15 @@ class _Instance:
 
 
 class RtlDesign:
-    """The tiles of a plan and the wiring between them."""
+    """The tiles of a plan and the wiring between them, pipelined for ``timing`` (the
+    timing of the cycle model the plan was built with)."""
 
-    def __init__(self, plan: DataflowPlan):
+    def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING):
         self.plan = plan
         self.tiles: dict[str, Tile] = {}
         for placed in plan.stages.values():
             try:
-                self.tiles[placed.name] = tile_for(placed.stage)
+                self.tiles[placed.name] = tile_for(placed.stage, timing)
             except ValueError as exc:  # a tile refusing a shape it cannot build
                 raise BnnHlsError(f"layer '{placed.layer}': no RTL for this shape: "
                                   f"{exc}") from None
