@@ -28,6 +28,8 @@ from bnn_hls.hw.stages import (
 # The row buffer's registers past its RAM read: the RAM output register and the tap select
 # (templates/rtl/swg_lines.sv.j2).
 ROW_BUFFER_REGISTERS = 2
+AFFINE_LATENCY = 4  # operands (DSP input registers), product, sum, saturate (affine.sv.j2)
+SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
 REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
 XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
 
@@ -91,11 +93,15 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: AffineStage) -> int:
-        return 2
+        return AFFINE_LATENCY
 
     @latency.register
-    def _(self, stage: BinariseStage | ShortcutStage | GlobalSumStage | FifoStage) -> int:
+    def _(self, stage: BinariseStage | GlobalSumStage | FifoStage) -> int:
         return 1
+
+    @latency.register
+    def _(self, stage: ShortcutStage) -> int:
+        return SHORTCUT_LATENCY
 
     @latency.register
     def _(self, stage: ForkStage) -> int:

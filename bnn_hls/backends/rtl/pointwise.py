@@ -15,7 +15,8 @@ from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
-    """Latency 2 cycles (multiply, then add/shift/saturate); tready follows m_axis_tready."""
+    """Latency AFFINE_LATENCY (operands, product, sum, saturate); tready follows
+    m_axis_tready."""
 
     stage: AffineStage
 
@@ -45,7 +46,8 @@ class BinariseTile(Tile):
 
 @dataclass(frozen=True)
 class ShortcutTile(Tile):
-    """Joins the conv and skip streams beat by beat; latency 1 cycle from the later operand.
+    """Joins the conv and skip streams beat by beat; latency SHORTCUT_LATENCY from the later
+    operand.
     The skip stream's buffering is the plan's channel FIFO in front of it."""
 
     stage: ShortcutStage
