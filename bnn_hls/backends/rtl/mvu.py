@@ -30,6 +30,7 @@ class XnorMvuTile(Tile):
     popcount_stages: int = 0
 
     prefix: ClassVar[str] = "mvu"
+    ready_follows_output: ClassVar[bool] = True
 
     @classmethod
     def for_timing(cls, stage: XnorMvuStage, timing: RtlTiming) -> XnorMvuTile:

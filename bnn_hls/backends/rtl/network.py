@@ -17,7 +17,7 @@ from bnn_hls.backends.rtl.mvu import XnorMvuTile
 from bnn_hls.backends.rtl.mvu_real import RealMvuTile
 from bnn_hls.backends.rtl.pointwise import AffineTile, BinariseTile, ShortcutTile
 from bnn_hls.backends.rtl.pool import GlobalSumTile, PoolTile
-from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RelaneTile
+from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RegisterSliceTile, RelaneTile
 from bnn_hls.backends.rtl.swg import SwgTile
 from bnn_hls.backends.rtl.tiles import StreamPort, Tile, rtl_port_name
 from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
@@ -31,6 +31,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -82,11 +83,20 @@ class RtlDesign:
         self.sources: dict[tuple[str, str], tuple[str, str]] = {}
         for channel in plan.channels:
             source = (channel.source.stage, self._rtl_port(channel.source))
+            between = f"{channel.sink.stage}_{channel.sink.port}"
             if channel.depth:
-                fifo = f"{channel.sink.stage}_{channel.sink.port}_fifo"
-                self.tiles[fifo] = FifoTile(FifoStage(channel.layout, channel.depth))
-                self.sources[(fifo, "s_axis")] = source
-                source = (fifo, "m_axis")
+                buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth))
+                between += "_fifo"
+            elif (self.tiles[channel.source.stage].ready_follows_output
+                  and self.tiles[channel.sink.stage].ready_follows_output):
+                buffer = RegisterSliceTile(RegisterSliceStage(channel.layout))
+                between += "_slice"
+            else:
+                buffer = None
+            if buffer:
+                self.tiles[between] = buffer
+                self.sources[(between, "s_axis")] = source
+                source = (between, "m_axis")
             self.sources[(channel.sink.stage, self._rtl_port(channel.sink))] = source
 
     def _rtl_port(self, endpoint: Endpoint) -> str:

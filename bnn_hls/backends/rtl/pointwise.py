@@ -21,14 +21,20 @@ class AffineTile(Tile):
     stage: AffineStage
 
     prefix: ClassVar[str] = "affine"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         p = self.stage
         return render_tile(
             "affine.sv.j2", module=self.module_name(instance), p=p,
             fold_w=counter_bits(p.folds), x_w=p.in_width + (0 if p.in_signed else 1),
-            mults=[hex_literal(m, p.mult_width) for m in p.lane_mults],
-            biases=[hex_literal(b, p.bias_width) for b in p.rounded_bias])
+            mults=_by_fold([hex_literal(m, p.mult_width) for m in p.lane_mults], p.lanes),
+            biases=_by_fold([hex_literal(b, p.bias_width) for b in p.rounded_bias], p.lanes))
+
+
+def _by_fold(per_channel: list[str], lanes: int) -> list[list[str]]:
+    """Channel slots fold by fold: [fold][lane]."""
+    return [per_channel[f:f + lanes] for f in range(0, len(per_channel), lanes)]
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class BinariseTile(Tile):
     stage: BinariseStage
 
     prefix: ClassVar[str] = "binarise"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("affine_binarise.sv.j2", module=self.module_name(instance),
@@ -53,6 +60,7 @@ class ShortcutTile(Tile):
     stage: ShortcutStage
 
     prefix: ClassVar[str] = "shortcut"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("shortcut.sv.j2", module=self.module_name(instance), p=self.stage)

@@ -105,6 +105,7 @@ class GlobalSumTile(Tile):
     stage: GlobalSumStage
 
     prefix: ClassVar[str] = "global_sum"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         s = self.stage

@@ -43,6 +43,9 @@ class Tile:
     stage: Stage
 
     prefix: ClassVar[str]
+    # True when s_axis_tready depends on m_axis_tready within the cycle (a whole-pipeline
+    # stall): two such tiles in a row get a register slice between them (network.py).
+    ready_follows_output: ClassVar[bool] = False
 
     @classmethod
     def for_timing(cls, stage: Stage, timing: RtlTiming) -> Tile:
