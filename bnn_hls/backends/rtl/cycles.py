@@ -29,6 +29,7 @@ from bnn_hls.hw.stages import (
 # (templates/rtl/swg_lines.sv.j2).
 ROW_BUFFER_REGISTERS = 2
 AFFINE_LATENCY = 4  # operands (DSP input registers), product, sum, saturate (affine.sv.j2)
+GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
 SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
 REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
 XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
@@ -96,8 +97,12 @@ class RtlCycles:
         return AFFINE_LATENCY
 
     @latency.register
-    def _(self, stage: BinariseStage | GlobalSumStage | FifoStage) -> int:
+    def _(self, stage: BinariseStage | FifoStage) -> int:
         return 1
+
+    @latency.register
+    def _(self, stage: GlobalSumStage) -> int:
+        return GLOBAL_SUM_LATENCY
 
     @latency.register
     def _(self, stage: ShortcutStage) -> int:

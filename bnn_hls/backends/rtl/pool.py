@@ -100,7 +100,8 @@ class PoolTile(Tile):
 
 @dataclass(frozen=True)
 class GlobalSumTile(Tile):
-    """The image's last pixel adds its beats to the sums and sends them on (latency 1)."""
+    """The image's last pixel adds its beats to the sums and sends them on (latency
+    GLOBAL_SUM_LATENCY)."""
 
     stage: GlobalSumStage
 
