@@ -18,6 +18,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -79,7 +80,7 @@ class RtlCycles:
         return pixels * stage.steps_per_pixel
 
     @cycles_per_image.register
-    def _(self, stage: ForkStage | FifoStage, pixels: int) -> int:
+    def _(self, stage: ForkStage | FifoStage | RegisterSliceStage, pixels: int) -> int:
         return pixels * stage.layout.beats_per_pixel
 
     @cycles_per_image.register
@@ -109,7 +110,7 @@ class RtlCycles:
         return SHORTCUT_LATENCY
 
     @latency.register
-    def _(self, stage: ForkStage) -> int:
+    def _(self, stage: ForkStage | RegisterSliceStage) -> int:
         return 0
 
     @latency.register

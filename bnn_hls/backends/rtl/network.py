@@ -44,7 +44,7 @@ TILES: dict[type[Stage], type[Tile]] = {
     AffineStage: AffineTile, BinariseStage: BinariseTile, ShortcutStage: ShortcutTile,
     WindowStage: SwgTile, PoolStage: PoolTile, GlobalSumStage: GlobalSumTile,
     XnorMvuStage: XnorMvuTile, RealMvuStage: RealMvuTile, RelaneStage: RelaneTile,
-    ForkStage: ForkTile, FifoStage: FifoTile,
+    ForkStage: ForkTile, FifoStage: FifoTile, RegisterSliceStage: RegisterSliceTile,
 }
 
 
