@@ -9,7 +9,7 @@ CKPT   := examples/digits/birealnet_digits.pt
 OUT    := out/digits
 JOBS   ?= 2
 
-.PHONY: demo test test-slow train ablation lint bench bench-estimates bench-bireal18 clean
+.PHONY: demo test test-slow train ablation lint bench bench-estimates bench-timing bench-bireal18 clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench-estimates: $(STAMP)
 # One whole Bi-Real-18 224x224 image through the RTL network in Verilator (tens of minutes).
 bench-bireal18: $(STAMP)
 	$(BIN)/python -m bnn_hls.bench_bireal18 --workdir build/bireal18
+
+# Fmax of every RTL tile family, placed and routed alone (minutes); add
+# ARGS=--network for the whole digits network (tens of minutes).
+bench-timing: $(STAMP)
+	$(BIN)/python -m bnn_hls.bench_timing $(ARGS)
 
 clean:
 	rm -rf out build dist sim_build *.egg-info .pytest_cache .ruff_cache

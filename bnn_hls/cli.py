@@ -99,14 +99,17 @@ def cmd_compile(args) -> None:
 
 
 def _write_rtl(compiled, args, out: Path) -> None:
-    from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+    from bnn_hls.backends.rtl.cycles import RtlCycles
+    from bnn_hls.backends.rtl.timing import RtlTiming
     from bnn_hls.hw.folding import load_folding
     from bnn_hls.tools.simulate import generate_rtl
 
-    folding = (load_folding(args.folding, compiled.graph, args.target_cycles, RTL_CYCLES)
-               if args.folding else None)
-    _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles)
-    print(f"RTL: {len(sources)} SystemVerilog files in {out / 'rtl'}")
+    timing = RtlTiming(args.clock_mhz)
+    folding = (load_folding(args.folding, compiled.graph, args.target_cycles,
+                            RtlCycles(timing)) if args.folding else None)
+    _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles, timing)
+    print(f"RTL: {len(sources)} SystemVerilog files in {out / 'rtl'} (pipelined for "
+          f"{timing.clock_mhz:g} MHz)")
 
 
 def _write_hls(compiled, args, out: Path) -> None:
@@ -373,7 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["compile"].add_argument("--clock-ns", type=float,
                                         help="clock period of the Vitis HLS project (5 ns)")
     sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
-    sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0)
+    sub.choices["compile"].add_argument("--clock-mhz", type=float, default=200.0,
+                                        help="target clock the RTL tiles are pipelined for")
+    sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0,
+                                     help="target clock of the RTL, and for images/s")
 
     p = sub.add_parser("simulate", help="Verilator simulation of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")

@@ -1,5 +1,5 @@
 """Shortcut adders (bnn_hls.backends.rtl.pointwise) against ops.add_saturate, and stream FIFOs
-(bnn_hls.backends.rtl.tiles) as pass-throughs; harness and vectors from
+and register slices (bnn_hls.backends.rtl.streams) as pass-throughs; harness and vectors from
 tests/test_rtl_tiles.py."""
 
 import cocotb

@@ -27,6 +27,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolKind,
     PoolStage,
+    RegisterSliceStage,
     ShortcutStage,
     WindowStage,
 )
@@ -179,6 +180,7 @@ SHORTCUT_CASES = {
 FIFO_CASES = {
     "fifo5": FifoStage(StreamLayout(1, 1, 12, True), 5),
     "fifo2": FifoStage(StreamLayout(1, 1, 7, True), 2),
+    "slice": RegisterSliceStage(StreamLayout(1, 1, 9, True)),
 }
 
 

@@ -647,3 +647,14 @@ class FifoStage(Stage):
 
     def ports(self) -> tuple[Port, ...]:
         return (_in(self.layout), _out(self.layout))
+
+
+@dataclass(frozen=True)
+class RegisterSliceStage(Stage):
+    """A register slice (skid buffer) on a stream, where a backend needs its ready path cut:
+    beats pass in the same cycle, and one is held when the consumer stalls."""
+
+    layout: StreamLayout
+
+    def ports(self) -> tuple[Port, ...]:
+        return (_in(self.layout), _out(self.layout))

@@ -18,8 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from bnn_hls.backends.golden.model import GoldenModel
-from bnn_hls.backends.rtl.cycles import RTL_CYCLES
+from bnn_hls.backends.rtl.cycles import RtlCycles
 from bnn_hls.backends.rtl.network import RtlDesign
+from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.folding import Fold, auto_folding
@@ -39,13 +40,15 @@ class Drive(Enum):
 
 
 def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
-                 target_cycles: int = 2048) -> tuple[DataflowPlan, list[Path]]:
-    """Plan the dataflow for the RTL backend and write its tiles, top level, ROM files and
-    manifest under ``outdir``/rtl."""
-    folding = folding or auto_folding(graph, target_cycles, RTL_CYCLES)
+                 target_cycles: int = 2048,
+                 timing: RtlTiming = DEFAULT_TIMING) -> tuple[DataflowPlan, list[Path]]:
+    """Plan the dataflow for the RTL backend, its tiles pipelined for ``timing``'s clock, and
+    write its tiles, top level, ROM files and manifest under ``outdir``/rtl."""
+    cycles = RtlCycles(timing)
+    folding = folding or auto_folding(graph, target_cycles, cycles)
     rtl = Path(outdir) / "rtl"
-    plan = build_plan(graph, folding, RTL_CYCLES, TOP)
-    sources = RtlDesign(plan).write(rtl)
+    plan = build_plan(graph, folding, cycles, TOP)
+    sources = RtlDesign(plan, timing).write(rtl)
     (rtl / "folding.json").write_text(json.dumps(
         {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
          "ideal_cycles_per_image": plan.ideal_cycles}, indent=1))

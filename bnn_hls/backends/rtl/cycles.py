@@ -6,8 +6,10 @@ tile and network tests assert the simulated cycle counts against it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
+from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -16,6 +18,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -23,12 +26,27 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 
+# The row buffer's registers past its RAM read: the RAM output register and the tap select
+# (templates/rtl/swg_lines.sv.j2).
+ROW_BUFFER_REGISTERS = 2
+AFFINE_LATENCY = 4  # operands (DSP input registers), product, sum, saturate (affine.sv.j2)
+GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
+SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
 REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
 XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
 
 
+def pool_latency(stage: PoolStage, tree_stages: int) -> int:
+    """Row buffer, the column tree's ``tree_stages`` register ranks, the running fold."""
+    return stage.kernel + 2 + ROW_BUFFER_REGISTERS + tree_stages + stage.folds - 1
+
+
+@dataclass(frozen=True)
 class RtlCycles:
-    name = "rtl"
+    """The cycle model of the tiles as pipelined for ``timing``'s clock."""
+
+    timing: RtlTiming = field(default=DEFAULT_TIMING)
+    name: str = "rtl"
 
     def window_cycles(self, kernel: int) -> int:
         """The row buffer reads one kernel column per cycle: k cycles per window."""
@@ -62,7 +80,7 @@ class RtlCycles:
         return pixels * stage.steps_per_pixel
 
     @cycles_per_image.register
-    def _(self, stage: ForkStage | FifoStage, pixels: int) -> int:
+    def _(self, stage: ForkStage | FifoStage | RegisterSliceStage, pixels: int) -> int:
         return pixels * stage.layout.beats_per_pixel
 
     @cycles_per_image.register
@@ -77,14 +95,22 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: AffineStage) -> int:
-        return 2
+        return AFFINE_LATENCY
 
     @latency.register
-    def _(self, stage: BinariseStage | ShortcutStage | GlobalSumStage | FifoStage) -> int:
+    def _(self, stage: BinariseStage | FifoStage) -> int:
         return 1
 
     @latency.register
-    def _(self, stage: ForkStage) -> int:
+    def _(self, stage: GlobalSumStage) -> int:
+        return GLOBAL_SUM_LATENCY
+
+    @latency.register
+    def _(self, stage: ShortcutStage) -> int:
+        return SHORTCUT_LATENCY
+
+    @latency.register
+    def _(self, stage: ForkStage | RegisterSliceStage) -> int:
         return 0
 
     @latency.register
@@ -93,15 +119,16 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: WindowStage) -> int:
-        return stage.kernel + 3 + stage.beats - 1
+        return stage.kernel + 3 + ROW_BUFFER_REGISTERS + stage.beats - 1
 
     @latency.register
     def _(self, stage: PoolStage) -> int:
-        return stage.kernel + 2 + stage.folds - 1
+        return pool_latency(stage, self.timing.pool_tree_stages(stage.kernel))
 
     @latency.register
     def _(self, stage: XnorMvuStage) -> int:
-        return XNOR_MVU_LATENCY + (stage.neuron_folds - 1) * stage.synapse_folds
+        return (XNOR_MVU_LATENCY + self.timing.popcount_stages(stage.simd)
+                + (stage.neuron_folds - 1) * stage.synapse_folds)
 
     @latency.register
     def _(self, stage: RealMvuStage) -> int:

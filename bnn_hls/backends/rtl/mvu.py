@@ -17,6 +17,7 @@ from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
+from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
@@ -34,6 +35,11 @@ class XnorMvuTile(Tile):
     technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "mvu"
+    ready_follows_output: ClassVar[bool] = True
+
+    @classmethod
+    def for_timing(cls, stage: XnorMvuStage, timing: RtlTiming) -> XnorMvuTile:
+        return cls(stage, timing.popcount_stages(stage.simd))
 
     @property
     def popcount(self) -> PopcountParams:

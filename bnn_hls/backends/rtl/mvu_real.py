@@ -36,6 +36,7 @@ class RealMvuTile(Tile):
     stage: RealMvuStage
 
     prefix: ClassVar[str] = "mvu_real"
+    ready_follows_output: ClassVar[bool] = True
 
     def memory_file(self, instance: str) -> str:
         return f"{self.module_name(instance)}.mem"

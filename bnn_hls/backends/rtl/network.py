@@ -17,9 +17,10 @@ from bnn_hls.backends.rtl.mvu import XnorMvuTile
 from bnn_hls.backends.rtl.mvu_real import RealMvuTile
 from bnn_hls.backends.rtl.pointwise import AffineTile, BinariseTile, ShortcutTile
 from bnn_hls.backends.rtl.pool import GlobalSumTile, PoolTile
-from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RelaneTile
+from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RegisterSliceTile, RelaneTile
 from bnn_hls.backends.rtl.swg import SwgTile
 from bnn_hls.backends.rtl.tiles import StreamPort, Tile, rtl_port_name
+from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan, Endpoint
 from bnn_hls.hw.stages import (
@@ -30,6 +31,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -42,12 +44,12 @@ TILES: dict[type[Stage], type[Tile]] = {
     AffineStage: AffineTile, BinariseStage: BinariseTile, ShortcutStage: ShortcutTile,
     WindowStage: SwgTile, PoolStage: PoolTile, GlobalSumStage: GlobalSumTile,
     XnorMvuStage: XnorMvuTile, RealMvuStage: RealMvuTile, RelaneStage: RelaneTile,
-    ForkStage: ForkTile, FifoStage: FifoTile,
+    ForkStage: ForkTile, FifoStage: FifoTile, RegisterSliceStage: RegisterSliceTile,
 }
 
 
-def tile_for(stage: Stage) -> Tile:
-    return TILES[type(stage)](stage)
+def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING) -> Tile:
+    return TILES[type(stage)].for_timing(stage, timing)
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,15 @@ class _Instance:
 
 
 class RtlDesign:
-    """The tiles of a plan and the wiring between them."""
+    """The tiles of a plan and the wiring between them, pipelined for ``timing`` (the
+    timing of the cycle model the plan was built with)."""
 
-    def __init__(self, plan: DataflowPlan):
+    def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING):
         self.plan = plan
         self.tiles: dict[str, Tile] = {}
         for placed in plan.stages.values():
             try:
-                self.tiles[placed.name] = tile_for(placed.stage)
+                self.tiles[placed.name] = tile_for(placed.stage, timing)
             except ValueError as exc:  # a tile refusing a shape it cannot build
                 raise BnnHlsError(f"layer '{placed.layer}': no RTL for this shape: "
                                   f"{exc}") from None
@@ -80,11 +83,20 @@ class RtlDesign:
         self.sources: dict[tuple[str, str], tuple[str, str]] = {}
         for channel in plan.channels:
             source = (channel.source.stage, self._rtl_port(channel.source))
+            between = f"{channel.sink.stage}_{channel.sink.port}"
             if channel.depth:
-                fifo = f"{channel.sink.stage}_{channel.sink.port}_fifo"
-                self.tiles[fifo] = FifoTile(FifoStage(channel.layout, channel.depth))
-                self.sources[(fifo, "s_axis")] = source
-                source = (fifo, "m_axis")
+                buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth))
+                between += "_fifo"
+            elif (self.tiles[channel.source.stage].ready_follows_output
+                  and self.tiles[channel.sink.stage].ready_follows_output):
+                buffer = RegisterSliceTile(RegisterSliceStage(channel.layout))
+                between += "_slice"
+            else:
+                buffer = None
+            if buffer:
+                self.tiles[between] = buffer
+                self.sources[(between, "s_axis")] = source
+                source = (between, "m_axis")
             self.sources[(channel.sink.stage, self._rtl_port(channel.sink))] = source
 
     def _rtl_port(self, endpoint: Endpoint) -> str:

@@ -15,19 +15,26 @@ from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
-    """Latency 2 cycles (multiply, then add/shift/saturate); tready follows m_axis_tready."""
+    """Latency AFFINE_LATENCY (operands, product, sum, saturate); tready follows
+    m_axis_tready."""
 
     stage: AffineStage
 
     prefix: ClassVar[str] = "affine"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         p = self.stage
         return render_tile(
             "affine.sv.j2", module=self.module_name(instance), p=p,
             fold_w=counter_bits(p.folds), x_w=p.in_width + (0 if p.in_signed else 1),
-            mults=[hex_literal(m, p.mult_width) for m in p.lane_mults],
-            biases=[hex_literal(b, p.bias_width) for b in p.rounded_bias])
+            mults=_by_fold([hex_literal(m, p.mult_width) for m in p.lane_mults], p.lanes),
+            biases=_by_fold([hex_literal(b, p.bias_width) for b in p.rounded_bias], p.lanes))
+
+
+def _by_fold(per_channel: list[str], lanes: int) -> list[list[str]]:
+    """Channel slots fold by fold: [fold][lane]."""
+    return [per_channel[f:f + lanes] for f in range(0, len(per_channel), lanes)]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class BinariseTile(Tile):
     stage: BinariseStage
 
     prefix: ClassVar[str] = "binarise"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("affine_binarise.sv.j2", module=self.module_name(instance),
@@ -45,12 +53,14 @@ class BinariseTile(Tile):
 
 @dataclass(frozen=True)
 class ShortcutTile(Tile):
-    """Joins the conv and skip streams beat by beat; latency 1 cycle from the later operand.
+    """Joins the conv and skip streams beat by beat; latency SHORTCUT_LATENCY from the later
+    operand.
     The skip stream's buffering is the plan's channel FIFO in front of it."""
 
     stage: ShortcutStage
 
     prefix: ClassVar[str] = "shortcut"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("shortcut.sv.j2", module=self.module_name(instance), p=self.stage)

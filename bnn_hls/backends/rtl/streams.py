@@ -1,5 +1,6 @@
 """Stream plumbing between tiles: re-folding a pixel's channels to another lane count,
-broadcasting one stream to several consumers, and the stream FIFO of a buffered channel."""
+broadcasting one stream to several consumers, the stream FIFO of a buffered channel, and the
+register slice that cuts a ready path."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import ClassVar
 
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile
 from bnn_hls.hw.intervals import clog2
-from bnn_hls.hw.stages import FifoStage, ForkStage, RelaneStage
+from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ForkTile(Tile):
     stage: ForkStage
 
     prefix: ClassVar[str] = "stream_fork"
+    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("stream_fork.sv.j2", module=self.module_name(instance),
@@ -66,3 +68,17 @@ class FifoTile(Tile):
         return render_tile("stream_fifo.sv.j2", module=self.module_name(instance),
                            width=self.stage.layout.beat_width, depth=depth,
                            addr_w=counter_bits(depth), count_w=clog2(depth + 1))
+
+
+@dataclass(frozen=True)
+class RegisterSliceTile(Tile):
+    """Skid buffer: latency 0, s_axis_tready from a register. The RTL design puts one between
+    two tiles whose ready follows their output's, so no ready path spans two tiles."""
+
+    stage: RegisterSliceStage
+
+    prefix: ClassVar[str] = "stream_skid"
+
+    def render(self, instance: str) -> str:
+        return render_tile("stream_skid.sv.j2", module=self.module_name(instance),
+                           width=self.stage.layout.beat_width)

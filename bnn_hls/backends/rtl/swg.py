@@ -79,8 +79,9 @@ class RowBuffer:
 
 @dataclass(frozen=True)
 class SwgTile(Tile):
-    """Throughput: one window per max(kernel, beats) cycles. Latency: kernel + 3 cycles from
-    the window's last input pixel to its first beat."""
+    """Throughput: one window per max(kernel, beats) cycles. Latency (cycles.py): kernel + 3
+    cycles plus the row buffer's output registers, from the window's last input pixel to its
+    first beat."""
 
     stage: WindowStage
 

@@ -9,11 +9,14 @@ literals, module names); every number the stage's arithmetic needs comes from th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from bnn_hls.backends.render import render
 from bnn_hls.hw.intervals import Interval, clog2
 from bnn_hls.hw.stages import Port, Stage
+
+if TYPE_CHECKING:  # timing.py sizes popcount trees, whose module imports this one
+    from bnn_hls.backends.rtl.timing import RtlTiming
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class Tile:
     stage: Stage
 
     prefix: ClassVar[str]
+    # True when s_axis_tready depends on m_axis_tready within the cycle (a whole-pipeline
+    # stall): two such tiles in a row get a register slice between them (network.py).
+    ready_follows_output: ClassVar[bool] = False
+
+    @classmethod
+    def for_timing(cls, stage: Stage, timing: RtlTiming) -> Tile:
+        """The tile pipelined for ``timing``'s clock; tiles of a fixed depth ignore it."""
+        return cls(stage)
 
     def module_name(self, instance: str) -> str:
         return f"{self.prefix}_{instance}"

@@ -1,0 +1,52 @@
+"""Pipeline depths of the RTL tiles for a target clock.
+
+A clock period, less a path's fixed cost, buys a number of operations (an adder, a compare
+and select) between registers. The tiles whose depth grows with their parameters (popcount
+adder trees, pool window trees) take as many register ranks as their logic needs at that
+budget; the cycle model (cycles.py) states the resulting latencies, so skip FIFOs stay exact.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bnn_hls.backends.rtl.popcount import plan_tree
+from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.intervals import clog2
+
+# ECP5 speed 6 under nextpnr (python -m bnn_hls.bench_timing); faster grades and Xilinx
+# parts only gain slack.
+NS_PER_PATH = 1.5  # clock-to-out, setup, clock skew
+NS_PER_ADDER = 1.2  # a short carry-chain adder with its entry LUT and route
+NS_PER_COMPARE = 2.0  # a compare (carry chain) and the select it drives
+
+DEFAULT_CLOCK_MHZ = 200.0
+
+
+@dataclass(frozen=True)
+class RtlTiming:
+    clock_mhz: float = DEFAULT_CLOCK_MHZ
+
+    def __post_init__(self):
+        if not 1 <= self.clock_mhz <= 1000:
+            raise BnnHlsError(f"--clock-mhz {self.clock_mhz:g}: expected 1 to 1000 MHz")
+
+    def ops_per_stage(self, ns_per_op: float) -> int:
+        """Operations of ``ns_per_op`` one clock period holds between registers (at least
+        one)."""
+        return max(1, math.floor((1000 / self.clock_mhz - NS_PER_PATH) / ns_per_op))
+
+    def popcount_stages(self, width: int) -> int:
+        """Register ranks inside the popcount tree of ``width`` bits, whose count then feeds
+        one more adder (the MVU's accumulator) before a register."""
+        depth = plan_tree(width)[1].depth
+        return math.ceil((depth + 1) / self.ops_per_stage(NS_PER_ADDER)) - 1
+
+    def pool_tree_stages(self, kernel: int) -> int:
+        """Register ranks of the pairwise tree reducing a window column's ``kernel`` taps,
+        whose result then meets the running max or sum before a register."""
+        return math.ceil((clog2(kernel) + 1) / self.ops_per_stage(NS_PER_COMPARE)) - 1
+
+
+DEFAULT_TIMING = RtlTiming()
