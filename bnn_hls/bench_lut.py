@@ -64,7 +64,7 @@ def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path]
         if unit == "naive":
             source.write_text(NAIVE_LANE)
             return synth([source], "naive_lane", work, SynthFlow.for_technology(technology),
-                         parameters={"N": simd})
+                         parameters={"N": simd}, depth=True)
         if unit == "behavioural":
             source.write_text(PopcountParams(simd).render_xnor_lane("lane"))
         elif unit == "mapped":
@@ -72,7 +72,7 @@ def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path]
         else:
             weights = tuple(random.Random(simd).randrange(2) for _ in range(simd))
             source.write_text(MappedPopcount(simd, technology, weights=weights).render("lane"))
-        return synth([source], "lane", work, SynthFlow.for_technology(technology))
+        return synth([source], "lane", work, SynthFlow.for_technology(technology), depth=True)
     return run
 
 

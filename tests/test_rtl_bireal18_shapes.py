@@ -1,7 +1,8 @@
 """Every Bi-Real-18 layer shape class (64..512 channels, stride 1 and 2, downsample shortcut,
 7x7/2 stem with 3x3/2 max pool) generated as RTL at a reduced spatial size (64x64 input),
-linted, and simulated bit-exact against the golden model at full rate and under random stalls
-on both sides. A long target (few lanes) keeps the one Verilator build short: measured on a
+linted (in `make test`), and simulated bit-exact against the golden model at full rate and
+under random stalls on both sides (`make test-slow`; `make bench-bireal18` runs the whole
+224x224 network). A long target (few lanes) keeps the one Verilator build short: measured on a
 loaded machine, 32768 cycles/image built and ran 3.6x faster than 8192."""
 
 from pathlib import Path
@@ -44,6 +45,7 @@ def test_lint_clean(shapes_design):
     assert slang_errors(shapes_design[2], "bnn_top") == []
 
 
+@pytest.mark.slow  # ~300k simulated cycles with every layer probed: 15 minutes on 2 cores
 def test_simulation_bit_exact_at_full_rate_and_under_random_stalls(shapes_design):
     # One test, so that both runs share one Verilator build even when xdist splits the file.
     graph, rtl, _, pixels = shapes_design

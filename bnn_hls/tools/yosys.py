@@ -90,19 +90,21 @@ class SynthFlow(enum.Enum):
 
 def synth(sources: Sequence[Path], top: str, work_dir: Path,
           flow: SynthFlow = SynthFlow.XILINX,
-          parameters: dict[str, int] | None = None) -> SynthStats:
+          parameters: dict[str, int] | None = None, depth: bool = False) -> SynthStats:
     """Flatten and synthesize ``top`` with ``flow``, its ``parameters`` overridden, and count
-    cells and the longest combinational path."""
+    cells; with ``depth``, also the longest combinational path (``ltp``, which takes minutes
+    on a whole network, so only asked for on small units)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     stat = "stat -tech xilinx -json" if flow.is_xilinx else "stat -json"
     # YoWASP maps its own scratch directory over /tmp: name files relative to the work dir.
     names = " ".join(os.path.relpath(s, work_dir) for s in sources)
     chparams = [f"chparam -set {name} {value} {top}" for name, value in (parameters or {}).items()]
     script = "; ".join([f"read_verilog -sv {names}", *chparams, f"{flow.value} -top {top}",
-                        f"tee -q -o stat.json {stat}", "tee -q -o ltp.txt ltp -noff"])
+                        f"tee -q -o stat.json {stat}",
+                        *(["tee -q -o ltp.txt ltp -noff"] if depth else [])])
     run_yosys(script, work_dir)
     design = json.loads((work_dir / "stat.json").read_text())["design"]
-    longest = re.search(r"\(length=(\d+)\)", (work_dir / "ltp.txt").read_text())
+    longest = depth and re.search(r"\(length=(\d+)\)", (work_dir / "ltp.txt").read_text())
     return SynthStats(cells=dict(design["num_cells_by_type"]),
                       estimated_lcs=int(design.get("estimated_num_lc", 0)),
                       depth=int(longest.group(1)) if longest else 0)
