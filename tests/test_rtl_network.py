@@ -172,7 +172,7 @@ def test_formats_wider_than_their_range_still_connect(digits, tmp_path):
     # pools feeding the real MVUs carry more bits than the IR formats of their inputs.
     config = CompileConfig(shortcut_int_bits=12, shortcut_bits=24)
     compiled = compile_model(SHIPPED, config, calibration_pixels=digits.train_x)
-    _, sources = generate_rtl(compiled.graph, tmp_path, target_cycles=512)
+    _, sources = generate_rtl(compiled.graph, tmp_path, target_cycles=4096)  # few lanes
     assert lint(sources, "bnn_top") == ""
     report = simulate(compiled.graph, tmp_path / "rtl", digits.test_x[:2])
     assert report.exact_images == 2 and report.divergence is None
