@@ -11,25 +11,12 @@ from collections import deque
 from pathlib import Path
 
 import cocotb
+from bit_patterns import bit_patterns
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
 EXHAUSTIVE_MAX_WIDTH = 10
 RANDOM_VECTORS = 300
-
-
-def vectors(width: int, rng: random.Random) -> list[int]:
-    if width <= EXHAUSTIVE_MAX_WIDTH:
-        return list(range(1 << width))
-    ones = (1 << width) - 1
-    out = [0, ones]
-    for _ in range(8):  # a lone one and a lone zero
-        bit = 1 << rng.randrange(width)
-        out += [bit, ones ^ bit]
-    while len(out) < RANDOM_VECTORS:
-        density = rng.choice([0.02, 0.5, 0.98, rng.random()])
-        out.append(sum(1 << i for i in range(width) if rng.random() < density))
-    return out
 
 
 class Lane:
@@ -40,7 +27,7 @@ class Lane:
         self.name, self.stages = case["name"], case["stages"]
         self.bits = getattr(dut, f"{self.name}_bits")
         self.count = getattr(dut, f"{self.name}_count")
-        self.todo = vectors(case["width"], rng)
+        self.todo = bit_patterns(case["width"], rng, EXHAUSTIVE_MAX_WIDTH, RANDOM_VECTORS)
         self.pipe = deque([None] * self.stages)
         self.presented = 0
         self.checked = 0

@@ -13,25 +13,11 @@ import random
 from pathlib import Path
 
 import cocotb
+from bit_patterns import bit_patterns
 from cocotb.triggers import Timer
 
 EXHAUSTIVE_MAX_WIDTH = 12
 RANDOM_VECTORS = 200
-
-
-def patterns(width: int, rng: random.Random) -> list[int]:
-    """Which bits count: all patterns of a small width, else extremes and random densities."""
-    if width <= EXHAUSTIVE_MAX_WIDTH:
-        return list(range(1 << width))
-    ones = (1 << width) - 1
-    out = [0, ones]
-    for _ in range(8):  # a lone one and a lone zero
-        bit = 1 << rng.randrange(width)
-        out += [bit, ones ^ bit]
-    while len(out) < RANDOM_VECTORS:
-        density = rng.choice([0.02, 0.5, 0.98, rng.random()])
-        out.append(sum(1 << i for i in range(width) if rng.random() < density))
-    return out
 
 
 class Case:
@@ -42,7 +28,7 @@ class Case:
         self.count = getattr(dut, f"{self.name}_count")
         self.plain = getattr(dut, f"{self.name}_plain_count") if self.kind == "xnor" else None
         self.rng = rng
-        self.todo = patterns(self.width, rng)
+        self.todo = bit_patterns(self.width, rng, EXHAUSTIVE_MAX_WIDTH, RANDOM_VECTORS)
         self.checked = 0
 
     def inputs(self) -> tuple[str, ...]:
