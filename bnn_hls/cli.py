@@ -44,20 +44,29 @@ def _test_images(graph, data, count: int) -> np.ndarray:
                                              dtype=np.uint8)
 
 
-def _compile(args):
-    from bnn_hls.compiler.config import load_compile_config
+def _load_network_and_data(checkpoint: str, arch: str | None, calibration_path: str | None):
+    """The network, the digits split when it is a digits model, and the calibration pixels
+    (``calibration_path``, else the digits training set, else None: data-free)."""
     from bnn_hls.compiler.importer import load_network
-    from bnn_hls.compiler.pipeline import compile_model
 
-    network = load_network(args.checkpoint, _load_arch(args.arch))
+    network = load_network(checkpoint, _load_arch(arch))
     cfg = network.cfg
     data = _digits_if_matching((cfg.in_channels, cfg.input_size, cfg.input_size),
                                cfg.input_norm.pixel_bits)
     calibration = data.train_x if data is not None else None
-    if getattr(args, "calibration", None):
+    if calibration_path:
         from bnn_hls.images import load_calibration
 
-        calibration = load_calibration(args.calibration, cfg.in_channels, cfg.input_size)
+        calibration = load_calibration(calibration_path, cfg.in_channels, cfg.input_size)
+    return network, data, calibration
+
+
+def _compile(args):
+    from bnn_hls.compiler.config import load_compile_config
+    from bnn_hls.compiler.pipeline import compile_model
+
+    network, data, calibration = _load_network_and_data(
+        args.checkpoint, args.arch, getattr(args, "calibration", None))
     started = time.perf_counter()
     compiled = compile_model(network, load_compile_config(args.config), calibration)
     return compiled, data, time.perf_counter() - started
@@ -82,6 +91,8 @@ def cmd_compile(args) -> None:
     (out / "cost.txt").write_text(costs + "\n")
     summary = {"model": graph.name, "compile_seconds": round(seconds, 3),
                "checkpoint": str(Path(args.checkpoint).resolve()), "arch": args.arch,
+               "calibration": (str(Path(args.calibration).resolve())
+                               if getattr(args, "calibration", None) else None),
                "config": config.to_dict()}
     if data is not None:
         faith = measure_faithfulness(compiled, data.test_x, data.test_y)
@@ -311,9 +322,37 @@ def _hardware_report(args) -> None:
 
     board = load_board(args.board) if args.board else None
     out = Path(args.source)
-    directory = write_report(out, load_graph(out), args.target_cycles, board)
+    graph = load_graph(out)
+    accuracy = None if args.no_accuracy else _shortcut_sweep(out)
+    directory = write_report(out, graph, args.target_cycles, board, accuracy)
     print(f"hardware report (estimates) of {out}: {directory / 'report.md'}, "
-          f"{directory / 'report.json'}, cycles.png, luts.png, bram.png")
+          f"{directory / 'report.json'}, cycles.png, luts.png, bram.png"
+          f"{', accuracy.png' if accuracy else ''}")
+
+
+def _shortcut_sweep(out: Path):
+    """Golden-model accuracy against shortcut bits for the checkpoint ``out`` was compiled
+    from (OUT/summary.json), on the digits test set or on the design's test vectors."""
+    from bnn_hls.compiler.config import CompileConfig
+    from bnn_hls.compiler.pipeline import compile_model
+    from bnn_hls.tools.evaluate import shortcut_bits_sweep
+
+    summary_path = out / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    checkpoint = summary.get("checkpoint")
+    if not checkpoint or not Path(checkpoint).is_file():
+        print(f"accuracy against shortcut bits: skipped ({summary_path} names no checkpoint "
+              "that exists)")
+        return None
+    network, data, calibration = _load_network_and_data(checkpoint, summary.get("arch"),
+                                                        summary.get("calibration"))
+    config = CompileConfig.from_dict(summary.get("config"), f"{summary_path}: config")
+    compiled = compile_model(network, config, calibration)
+    if data is not None:
+        pixels, labels = data.test_x, data.test_y
+    else:
+        pixels, labels = np.load(out / "vectors" / "inputs.npy"), None
+    return shortcut_bits_sweep(compiled, calibration, pixels, labels)
 
 
 def cmd_train(args) -> None:
@@ -448,6 +487,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target-cycles", type=_positive_int, default=2048,
                    help="hardware report without rtl/folding.json: cycles per image the "
                         "automatic folding aims for")
+    p.add_argument("--no-accuracy", action="store_true",
+                   help="hardware report: skip recompiling at several shortcut widths for "
+                        "the accuracy-against-shortcut-bits plot")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("train", help="train the digits Bi-Real net (two-stage recipe)")

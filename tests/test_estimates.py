@@ -5,6 +5,7 @@ its bad-input lines."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from bnn_hls.hw.technology import Technology
 from bnn_hls.model import birealnet18
 from bnn_hls.tools.yosys import synth
 
+DIGITS_CHECKPOINT = Path(__file__).resolve().parents[1] / "examples/digits/birealnet_digits.pt"
 XC7, ECP5, ZUP = (fabric(t) for t in (Technology.XILINX_7SERIES, Technology.LATTICE_ECP5,
                                       Technology.XILINX_ULTRASCALE_PLUS))
 
@@ -146,6 +148,24 @@ def test_hardware_report_of_a_compiled_design(digits_out, digits_compiled, capsy
     for png in ("cycles.png", "luts.png", "bram.png"):
         assert (report / png).read_bytes()[:4] == b"\x89PNG"
     assert "estimate" in (report / "report.md").read_text()
+
+
+def test_report_sweeps_accuracy_against_shortcut_bits(tmp_path, capsys):
+    # The 16-bit point is the compiled design itself: the same accuracy compile measured.
+    out = tmp_path / "digits"
+    assert run_cli(["compile", str(DIGITS_CHECKPOINT), "-o", out, "--vectors", "1"],
+                   capsys)[0] == 0
+    code, stdout, _ = run_cli(["report", out], capsys)
+    assert code == 0 and "accuracy.png" in stdout
+    sweep = json.loads((out / "report" / "report.json").read_text())["accuracy_vs_shortcut_bits"]
+    assert sweep["source"].startswith("simulation")
+    points = {p["shortcut_bits"]: p for p in sweep["points"]}
+    compiled = json.loads((out / "summary.json").read_text())["faithfulness"]
+    assert points[16]["golden_accuracy"] == compiled["golden_accuracy"]
+    assert points[16]["agreement"] == compiled["agreement"]
+    assert "cannot hold" in points[4]["refused"] and points[4]["agreement"] is None
+    assert points[6]["agreement"] < points[12]["agreement"]
+    assert (out / "report" / "accuracy.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_hardware_report_without_saved_ir(tmp_path, capsys):
