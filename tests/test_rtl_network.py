@@ -159,6 +159,8 @@ def test_first_divergence_names_layer_channel_and_pixel():
     assert missing.layer == "a" and missing.got is None
 
 
+@pytest.mark.slow  # ~2 min of synth_xilinx; the tiles are synthesized one by one in the
+# default suite and the whole network again by the ECP5 board build (slow)
 def test_yosys_synthesizes_the_top_without_latches(design):
     _, rtl, sources = design
     stats = synth(sources, "bnn_top", rtl)

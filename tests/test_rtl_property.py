@@ -87,7 +87,7 @@ SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 
 
-@settings(max_examples=3, **SETTINGS)
+@settings(max_examples=2, **SETTINGS)
 @given(architectures(), st.data(), st.integers(0, 1000))
 def test_random_networks_bit_exact(arch, data, seed):
     check_random_network(arch, data, seed)
