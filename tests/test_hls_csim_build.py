@@ -37,8 +37,9 @@ def test_the_patched_header_drops_only_the_volatile_qualifier(tmp_path):
     assert vendor == ap_types_dir() and patched == tmp_path / "ap_types"
     original = (vendor / AP_PRIVATE).read_text().splitlines()
     copied = (patched / AP_PRIVATE).read_text().splitlines()
-    changed = [(a, b) for a, b in zip(original, copied) if a != b]
-    assert len(copied) == len(original) and len(changed) == 2
+    assert len(copied) == len(original)
+    changed = [(a, b) for a, b in zip(original, copied, strict=True) if a != b]
+    assert len(changed) == 2
     assert all(a.strip() == VOLATILE_CLEAR and b.strip() == VOLATILE_CLEAR.removesuffix(
         " volatile") for a, b in changed)
 
