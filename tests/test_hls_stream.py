@@ -1,6 +1,7 @@
 """The project's C-simulation stream: an empty read is an error naming the stream (a deadlock
 in hardware), data left behind is an error, peak occupancy and traced beats are recorded, and
-a stream<T, DEPTH> is a stream<T> as in Vitis."""
+a stream<T, DEPTH> is a stream<T> as in Vitis; a new stream reuses a finished one's storage,
+empty."""
 
 import subprocess
 
@@ -33,6 +34,12 @@ int main() {
             std::cout << "caught: " << error.what() << "\n";
         }
         a.write(7);
+    }
+    {  // takes over the storage a left behind, emptied
+        hls::stream<ap_uint<12> > c("c");
+        std::cout << "reused c holds " << c.size();
+        c.write(9);
+        std::cout << ", reads " << c.read() << "\n";
     }
     std::cout << "peak a " << bnn_csim::registry().channels["a"].peak << "\n";
     std::cout << "beats b";
@@ -69,3 +76,7 @@ def test_only_traced_streams_record_their_beats(output):
 
 def test_data_left_in_a_stream_is_an_error(output):
     assert "errors: stream 'a' still holds 1 beats" in output
+
+
+def test_a_new_stream_reuses_storage_empty(output):
+    assert "reused c holds 0, reads 9" in output

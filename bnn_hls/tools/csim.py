@@ -68,10 +68,43 @@ def _limbs(width: int) -> int:
     return -(-width // LIMB_BITS)
 
 
-def to_limbs(words: list[int], width: int) -> np.ndarray:
-    limbs = _limbs(width)
-    return np.array([(w >> (LIMB_BITS * i)) & LIMB_MASK for w in words for i in range(limbs)],
-                    dtype=np.uint64)
+def _lane_bits(layout: StreamLayout) -> list[tuple[int, int]]:
+    """(limb, shift) of every lane of a beat: lane i at bits [i*width +: width]."""
+    return [divmod(lane * layout.width, LIMB_BITS) for lane in range(layout.lanes)]
+
+
+def pack_limbs(layout: StreamLayout, x: np.ndarray) -> np.ndarray:
+    """``StreamLayout.pack`` of [N, C, ...] integers straight into the beats' 64-bit limbs
+    (beats x limbs, flattened), vectorised over the beats: the port beats of a batch."""
+    x = np.asarray(x, dtype=np.int64)
+    if x.shape[1] != layout.channels or layout.valid_bits:
+        raise ValueError(f"{x.shape[1]} channels on a port of layout {layout.describe()}")
+    pixels = np.moveaxis(x.reshape(len(x), layout.channels, -1), 1, -1)
+    padded = np.zeros(pixels.shape[:2] + (layout.beats_per_pixel * layout.lanes,), np.int64)
+    padded[..., :layout.channels] = pixels
+    values = padded.reshape(-1, layout.lanes).astype(np.uint64) & np.uint64((1 << layout.width) - 1)
+    limbs = np.zeros((len(values), _limbs(layout.beat_width)), dtype=np.uint64)
+    for lane, (limb, shift) in enumerate(_lane_bits(layout)):
+        limbs[:, limb] |= values[:, lane] << np.uint64(shift)
+        if shift + layout.width > LIMB_BITS:
+            limbs[:, limb + 1] |= values[:, lane] >> np.uint64(LIMB_BITS - shift)
+    return limbs.ravel()
+
+
+def unpack_limbs(layout: StreamLayout, limbs: np.ndarray, images: int) -> np.ndarray:
+    """Beats' limbs of one pixel per image (the output port) -> values [images, channels]."""
+    limbs = limbs.reshape(-1, _limbs(layout.beat_width))
+    values = np.empty((len(limbs), layout.lanes), dtype=np.int64)
+    for lane, (limb, shift) in enumerate(_lane_bits(layout)):
+        bits = limbs[:, limb] >> np.uint64(shift)
+        if shift + layout.width > LIMB_BITS:
+            bits |= limbs[:, limb + 1] << np.uint64(LIMB_BITS - shift)
+        # The lane's top bit to bit 63 and back: arithmetic (signed) or logical shifts.
+        spare = LIMB_BITS - layout.width
+        high = bits << np.uint64(spare)
+        values[:, lane] = (high.view(np.int64) >> spare if layout.signed
+                           else high >> np.uint64(spare))
+    return values.reshape(images, -1)[:, :layout.channels]
 
 
 def from_limbs(array: np.ndarray, width: int) -> list[int]:
@@ -117,16 +150,14 @@ class CsimModel:
 
     def _run(self, pixels: np.ndarray, tracing: bool) -> np.ndarray:
         images = len(pixels)
-        words = [word for word, _ in self.input_layout.pack(pixels)]
-        data = to_limbs(words, self.input_layout.beat_width)
+        data = pack_limbs(self.input_layout, pixels)
         out_beats = images * self.manifest["output"]["beats"]
         out = np.zeros(out_beats * _limbs(self.output_layout.beat_width), dtype=np.uint64)
         self.lib.bnn_csim_clear()
         self.lib.bnn_csim_tracing(int(tracing))
         if self.lib.bnn_csim_run(data.ctypes.data, images, out.ctypes.data):
             raise BnnHlsError(f"C-sim of {self.dir}: {self.lib.bnn_csim_error().decode()}")
-        words = from_limbs(out, self.output_layout.beat_width)
-        return self.output_layout.unpack(words, (images, self.output_layout.channels))
+        return unpack_limbs(self.output_layout, out, images)
 
     def predict(self, pixels: np.ndarray) -> np.ndarray:
         """Raw pixels [N, C, H, W] -> integer logits [N, classes]."""

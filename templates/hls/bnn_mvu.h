@@ -66,7 +66,10 @@ void xnor_mvu(hls::stream<ap_uint<2 * SIMD> >& in, hls::stream<ap_uint<PE * DOT_
 #pragma HLS ARRAY_PARTITION variable=result complete
             for (int pe = 0; pe < PE; pe++) {
 #pragma HLS UNROLL
-                const ap_int<DOT_W> dot = 2 * ap_int<COUNT_W + 2>(matches[pe]) - valid_count;
+                // 2 * matches as a shift: a multiply of ap_int results wider than 32 bits
+                // runs ap_private's heap-allocating long multiply in C-sim.
+                const ap_int<COUNT_W + 2> twice = ap_int<COUNT_W + 2>(matches[pe]) << 1;
+                const ap_int<DOT_W> dot = twice - valid_count;
                 set_lane<DOT_W>(result, pe, dot);
             }
             out.write(join<PE * DOT_W>(result));

@@ -16,6 +16,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bnn_csim {
@@ -43,6 +44,15 @@ class StreamError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
+
+// Emptied storage of finished streams of beat type T, for the next stream of that type:
+// sequential C-sim fills a stream with a whole tensor, and regrowing a fresh vector in every
+// top call (one image) reallocated and copied every beat several times.
+template <typename T>
+std::vector<std::vector<T> >& spare_storage() {
+    static std::vector<std::vector<T> > spares;
+    return spares;
+}
 
 // Beats of untraceable types (the AXI-Stream port structs) are not recorded.
 template <typename T>
@@ -77,7 +87,13 @@ class stream<T, 0> {
     explicit stream(const char* name)
         : name_(name),
           record_(&bnn_csim::registry().channels[name_]),
-          traced_(bnn_csim::registry().tracing && bnn_csim::registry().traced.count(name_)) {}
+          traced_(bnn_csim::registry().tracing && bnn_csim::registry().traced.count(name_)) {
+        std::vector<std::vector<T> >& spares = bnn_csim::spare_storage<T>();
+        if (!spares.empty()) {
+            data_.swap(spares.back());
+            spares.pop_back();
+        }
+    }
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;
     virtual ~stream() {
@@ -85,6 +101,8 @@ class stream<T, 0> {
             bnn_csim::registry().errors.push_back("stream '" + name_ + "' still holds " +
                                                   std::to_string(size()) + " beats");
         }
+        data_.clear();
+        bnn_csim::spare_storage<T>().push_back(std::move(data_));
     }
 
     bool empty() const { return head_ == data_.size(); }
