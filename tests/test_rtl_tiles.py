@@ -137,6 +137,11 @@ def affine_cases(rng):
     yield "pixels", AffineStage(3, 3, 8, [256, 256, 256], [-100, 0, 7000], shift=0,
                                 out_format=Fixed(8, 0), in_signed=False,
                                 in_range=Interval(0, 255))
+    # inputs wider than one 18-bit multiplier operand: 2 limbs (as the digits stem's
+    # accumulator) and 3 limbs
+    yield "two_limbs", AffineStage(4, 2, 27, *coefficients(4, 18, 35), shift=23,
+                                   out_format=Fixed(4, 11))
+    yield "three_limbs", AffineStage(3, 3, 40, *coefficients(3, 17, 45), shift=30)
 
 
 BINARISE_CASES = {"bin_folds": BinariseStage(10, 4, 8), "bin_one": BinariseStage(8, 8, 5)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bnn_hls.backends.rtl.pool import ColumnTree
 from bnn_hls.backends.rtl.timing import RtlTiming
+from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.tools.nextpnr import LFE5U_85F, PnrResult
 from bnn_hls.tools.yosys import find_yowasp
@@ -57,16 +57,18 @@ def test_a_faster_clock_buys_more_register_ranks():
     # 64 popcount bits: a tree 10 adders deep, then the accumulator.
     assert [RtlTiming(mhz).popcount_stages(64) for mhz in (100, 150, 200)] == [1, 2, 5]
     assert [RtlTiming(mhz).pool_tree_stages(3) for mhz in (100, 150, 200)] == [0, 1, 2]
+    # 16 products: four levels of wide adders, then the running sum.
+    assert [RtlTiming(mhz).product_tree_stages(16) for mhz in (100, 150, 200)] == [1, 2, 4]
     with pytest.raises(BnnHlsError, match="--clock-mhz 0"):
         RtlTiming(0)
 
 
-def test_column_tree_ranks_spread_over_the_tree():
-    assert ColumnTree(3, 0).registered == ()
-    assert ColumnTree(3, 1).registered == (2,)  # the root: two compares, then the fold
-    assert ColumnTree(3, 2).registered == (1, 2)
-    assert [[n.name for n in level] for level in ColumnTree(3, 2).levels] == [
+def test_reduction_tree_ranks_spread_over_the_tree():
+    assert ReductionTree(3, 0).registered == ()
+    assert ReductionTree(3, 1).registered == (2,)  # the root: two compares, then the fold
+    assert ReductionTree(3, 2).registered == (1, 2)
+    assert [[n.name for n in level] for level in ReductionTree(3, 2).levels] == [
         ["level1_0", "level1_1"], ["level2_0"]]
-    assert ColumnTree(3, 2).root == "level2_0" and ColumnTree(1, 0).root == "tap0"
+    assert ReductionTree(3, 2).root == "level2_0" and ReductionTree(1, 0).root == "leaf0"
     with pytest.raises(ValueError, match="at most 2"):
-        ColumnTree(3, 3)
+        ReductionTree(3, 3)

@@ -29,11 +29,49 @@ from bnn_hls.hw.stages import (
 # The row buffer's registers past its RAM read: the RAM output register and the tap select
 # (templates/rtl/swg_lines.sv.j2).
 ROW_BUFFER_REGISTERS = 2
-AFFINE_LATENCY = 4  # operands (DSP input registers), product, sum, saturate (affine.sv.j2)
+DSP_OPERAND_BITS = 18  # a signed multiplier operand: ECP5 MULT18X18D, Xilinx DSP48 B port
+FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_fifo.sv.j2)
 GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
 SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
-REAL_MVU_LATENCY = 3  # operands + ROM row, products, accumulate (templates/rtl/mvu_real.sv.j2)
-XNOR_MVU_LATENCY = 2  # operands + ROM word, accumulate, without popcount pipeline stages
+# Operands + ROM row, their registers, products, accumulate (templates/rtl/mvu_real.sv.j2),
+# without the adder tree's register ranks; the products are the third stage's registers.
+REAL_MVU_LATENCY = 4
+REAL_MVU_SUM_STAGE = 3
+# Operands + ROM word, lane inputs, accumulate, without popcount pipeline stages (mvu.sv.j2).
+XNOR_MVU_LATENCY = 3
+
+
+@dataclass(frozen=True)
+class Limb:
+    """Bits [lsb, lsb + width) of a signed multiplier operand; the top limb is signed, the
+    others unsigned (a zero bit above them keeps them one signed DSP operand)."""
+
+    lsb: int
+    width: int
+    top: bool
+
+
+def operand_limbs(width: int) -> tuple[Limb, ...]:
+    """A ``width``-bit signed operand cut into DSP-sized limbs, low bits first: each limb's
+    product is one hardware multiplier with its own registers."""
+    limbs, lsb = [], 0
+    while width - lsb > DSP_OPERAND_BITS:
+        limbs.append(Limb(lsb, DSP_OPERAND_BITS - 1, False))
+        lsb += DSP_OPERAND_BITS - 1
+    return (*limbs, Limb(lsb, width - lsb, True))
+
+
+def affine_operand_width(stage: AffineStage) -> int:
+    """The signed width of the affine's input (an unsigned input gains a zero sign bit)."""
+    return stage.in_width + (0 if stage.in_signed else 1)
+
+
+def affine_latency(stage: AffineStage) -> int:
+    """Operands (the multipliers' input registers), the limbs' products (their output
+    registers), the sum (one add of the low product and the bias, one more for the higher
+    limbs' products when there are any), saturate (affine.sv.j2)."""
+    limbs = len(operand_limbs(affine_operand_width(stage)))
+    return 4 + (limbs > 1)
 
 
 def pool_latency(stage: PoolStage, tree_stages: int) -> int:
@@ -95,11 +133,15 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: AffineStage) -> int:
-        return AFFINE_LATENCY
+        return affine_latency(stage)
 
     @latency.register
-    def _(self, stage: BinariseStage | FifoStage) -> int:
+    def _(self, stage: BinariseStage) -> int:
         return 1
+
+    @latency.register
+    def _(self, stage: FifoStage) -> int:
+        return FIFO_LATENCY
 
     @latency.register
     def _(self, stage: GlobalSumStage) -> int:
@@ -132,7 +174,8 @@ class RtlCycles:
 
     @latency.register
     def _(self, stage: RealMvuStage) -> int:
-        return REAL_MVU_LATENCY + (stage.neuron_folds - 1) * stage.synapse_folds
+        return (REAL_MVU_LATENCY + self.timing.product_tree_stages(stage.simd)
+                + (stage.neuron_folds - 1) * stage.synapse_folds)
 
 
 RTL_CYCLES = RtlCycles()

@@ -48,7 +48,8 @@ class XnorMvuTile(Tile):
     @property
     def latency(self) -> int:
         """Clock edges from the one taking a pixel's last input beat to the one making its
-        (first neuron fold's) output valid: operands, popcount stages, accumulate, output."""
+        (first neuron fold's) output valid: operands, lane inputs, popcount stages, accumulate,
+        output."""
         return XNOR_MVU_LATENCY + self.popcount_stages
 
     def memory_file(self, instance: str, pe: int) -> str:

@@ -15,7 +15,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
+from bnn_hls.backends.rtl.timing import RtlTiming
+from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
 
 
@@ -30,13 +33,27 @@ def rom_row_words(rows: np.ndarray, weight_width: int) -> list[int]:
 
 @dataclass(frozen=True)
 class RealMvuTile(Tile):
-    """Latency 3 cycles (operands + ROM row, products, accumulate into the output register)
-    from the handshake of a pixel's last input beat; streams in templates/rtl/mvu_real.sv.j2."""
+    """``tree_stages``: register ranks in each PE's adder tree over its ``simd`` products.
+    Latency (cycles.py) from the handshake of a pixel's last input beat: operands + ROM row,
+    their registers, products, the tree's ranks, the sum into the output register; streams in
+    templates/rtl/mvu_real.sv.j2."""
 
     stage: RealMvuStage
+    tree_stages: int = 0
 
     prefix: ClassVar[str] = "mvu_real"
     ready_follows_output: ClassVar[bool] = True
+
+    @classmethod
+    def for_timing(cls, stage: RealMvuStage, timing: RtlTiming) -> RealMvuTile:
+        return cls(stage, timing.product_tree_stages(stage.simd))
+
+    def __post_init__(self):
+        _ = self.tree
+
+    @property
+    def tree(self) -> ReductionTree:
+        return ReductionTree(self.stage.simd, self.tree_stages)
 
     def memory_file(self, instance: str) -> str:
         return f"{self.module_name(instance)}.mem"
@@ -63,5 +80,7 @@ class RealMvuTile(Tile):
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             addr_w=counter_bits(depth), pix_w=counter_bits(p.pixels_per_image),
             weight_w=p.weight_width, prod_w=p.product_range.width, acc_w=p.out_width,
-            row_w=row_w, memory_file=self.memory_file(instance),
+            row_w=row_w, memory_file=self.memory_file(instance), tree=self.tree,
+            latency=REAL_MVU_LATENCY + self.tree_stages,
+            sum_stage=REAL_MVU_SUM_STAGE + self.tree_stages,
             constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w))

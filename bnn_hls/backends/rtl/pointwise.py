@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bnn_hls.backends.rtl.cycles import affine_latency, affine_operand_width, operand_limbs
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
 from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
-    """Latency AFFINE_LATENCY (operands, product, sum, saturate); tready follows
-    m_axis_tready."""
+    """Latency cycles.affine_latency (operands, products of DSP-sized limbs of the input,
+    sum, saturate); tready follows m_axis_tready."""
 
     stage: AffineStage
 
@@ -27,7 +28,8 @@ class AffineTile(Tile):
         p = self.stage
         return render_tile(
             "affine.sv.j2", module=self.module_name(instance), p=p,
-            fold_w=counter_bits(p.folds), x_w=p.in_width + (0 if p.in_signed else 1),
+            fold_w=counter_bits(p.folds), x_w=affine_operand_width(p),
+            limbs=operand_limbs(affine_operand_width(p)), latency=affine_latency(p),
             mults=_by_fold([hex_literal(m, p.mult_width) for m in p.lane_mults], p.lanes),
             biases=_by_fold([hex_literal(b, p.bias_width) for b in p.rounded_bias], p.lanes))
 

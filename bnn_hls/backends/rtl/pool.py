@@ -10,57 +10,9 @@ from bnn_hls.backends.rtl.cycles import pool_latency
 from bnn_hls.backends.rtl.swg import RowBuffer
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.backends.rtl.timing import RtlTiming
-from bnn_hls.hw.intervals import Interval, clog2
+from bnn_hls.backends.rtl.trees import ReductionTree
+from bnn_hls.hw.intervals import Interval
 from bnn_hls.hw.stages import GlobalSumStage, PoolStage
-
-
-@dataclass(frozen=True)
-class TreeNode:
-    """``name`` = op(a, b), or a alone when the level has an odd value out (b is None)."""
-
-    name: str
-    a: str
-    b: str | None
-
-
-@dataclass(frozen=True)
-class ColumnTree:
-    """The pairwise tree reducing a window column's ``kernel`` taps, with register ranks
-    after the levels in ``registered`` (1-based), spread evenly over the tree and the running
-    fold that follows its root."""
-
-    kernel: int
-    stages: int
-
-    def __post_init__(self):
-        if not 0 <= self.stages <= clog2(self.kernel):
-            raise ValueError(f"a {self.kernel}-tap tree has at most {clog2(self.kernel)} "
-                             f"register ranks, not {self.stages}")
-
-    @staticmethod
-    def leaf(kh: int) -> str:
-        return f"tap{kh}"
-
-    @property
-    def levels(self) -> tuple[tuple[TreeNode, ...], ...]:
-        values = [self.leaf(kh) for kh in range(self.kernel)]
-        levels = []
-        for depth in range(1, clog2(self.kernel) + 1):
-            pairs = [values[i:i + 2] for i in range(0, len(values), 2)]
-            level = tuple(TreeNode(f"level{depth}_{i}", pair[0], pair[1] if len(pair) > 1
-                                   else None) for i, pair in enumerate(pairs))
-            levels.append(level)
-            values = [n.name for n in level]
-        return tuple(levels)
-
-    @property
-    def root(self) -> str:
-        return self.levels[-1][0].name if self.kernel > 1 else self.leaf(0)
-
-    @property
-    def registered(self) -> tuple[int, ...]:
-        span, cuts = clog2(self.kernel) + 1, self.stages + 1
-        return tuple(d for d in range(1, span) if d * cuts // span > (d - 1) * cuts // span)
 
 
 @dataclass(frozen=True)
@@ -86,8 +38,9 @@ class PoolTile(Tile):
         return RowBuffer(s.lanes * s.in_width, s.folds, s.shape)
 
     @property
-    def tree(self) -> ColumnTree:
-        return ColumnTree(self.stage.kernel, self.tree_stages)
+    def tree(self) -> ReductionTree:
+        """The tree reducing a window column's ``kernel`` taps."""
+        return ReductionTree(self.stage.kernel, self.tree_stages)
 
     def render(self, instance: str) -> str:
         module = self.module_name(instance)

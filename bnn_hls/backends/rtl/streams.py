@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bnn_hls.backends.rtl.cycles import FIFO_LATENCY
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile
 from bnn_hls.hw.intervals import clog2
 from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
@@ -56,15 +57,23 @@ class ForkTile(Tile):
 
 @dataclass(frozen=True)
 class FifoTile(Tile):
-    """Synchronous stream FIFO: 1 beat/cycle in and out, registered head (BRAM-friendly).
-    Latency 1 cycle; s_axis_tready is "not full" (a register compare, no path from m_axis)."""
+    """Synchronous stream FIFO: 1 beat/cycle in and out, the memory's read register and a
+    head register after it (BRAM-friendly). Latency FIFO_LATENCY; s_axis_tready is "not
+    full" (a register compare, no path from m_axis)."""
 
     stage: FifoStage
 
     prefix: ClassVar[str] = "stream_fifo"
 
+    @property
+    def capacity(self) -> int:
+        """Beats held: the stage's depth, at least the FIFO_LATENCY + 1 a full-rate stream
+        needs (a beat holds its slot from its push through its latency until the cycle after
+        its pop, when "not full" sees the slot free)."""
+        return max(self.stage.depth, FIFO_LATENCY + 1)
+
     def render(self, instance: str) -> str:
-        depth = self.stage.depth
+        depth = self.capacity
         return render_tile("stream_fifo.sv.j2", module=self.module_name(instance),
                            width=self.stage.layout.beat_width, depth=depth,
                            addr_w=counter_bits(depth), count_w=clog2(depth + 1))

@@ -20,6 +20,7 @@ from bnn_hls.hw.intervals import clog2
 NS_PER_PATH = 1.5  # clock-to-out, setup, clock skew
 NS_PER_ADDER = 1.2  # a short carry-chain adder with its entry LUT and route
 NS_PER_COMPARE = 2.0  # a compare (carry chain) and the select it drives
+NS_PER_WIDE_ADDER = 2.5  # a sum of products (30-40 bits of carry chain) and its route
 
 DEFAULT_CLOCK_MHZ = 200.0
 
@@ -43,10 +44,18 @@ class RtlTiming:
         depth = plan_tree(width)[1].depth
         return math.ceil((depth + 1) / self.ops_per_stage(NS_PER_ADDER)) - 1
 
+    def tree_stages(self, leaves: int, ns_per_op: float) -> int:
+        """Register ranks of a pairwise tree over ``leaves`` values whose root then meets a
+        running value (one more operation) before a register."""
+        return math.ceil((clog2(leaves) + 1) / self.ops_per_stage(ns_per_op)) - 1
+
     def pool_tree_stages(self, kernel: int) -> int:
-        """Register ranks of the pairwise tree reducing a window column's ``kernel`` taps,
-        whose result then meets the running max or sum before a register."""
-        return math.ceil((clog2(kernel) + 1) / self.ops_per_stage(NS_PER_COMPARE)) - 1
+        """Ranks of the compare (or add) tree reducing a window column's ``kernel`` taps."""
+        return self.tree_stages(kernel, NS_PER_COMPARE)
+
+    def product_tree_stages(self, simd: int) -> int:
+        """Ranks of the adder tree summing a real MVU step's ``simd`` products."""
+        return self.tree_stages(simd, NS_PER_WIDE_ADDER)
 
 
 DEFAULT_TIMING = RtlTiming()
