@@ -10,7 +10,7 @@ find them next to the sources or among a project's files).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
@@ -26,11 +26,10 @@ from bnn_hls.hw.technology import Technology
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
-    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, which are
-    combinational) when the popcounts have no stages; else the behavioural tree. A fully
-    unrolled layer (one weight row per PE) with mapped lanes has its weights hard-wired into
-    them, and no ROM. Streams, latency and the partial last fold are documented in
-    templates/rtl/mvu.sv.j2."""
+    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, with the
+    same register ranks), else (generic) the behavioural tree. A fully unrolled layer (one
+    weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM.
+    Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
     popcount_stages: int = 0
@@ -45,7 +44,11 @@ class XnorMvuTile(Tile):
 
     @property
     def mapped(self) -> bool:
-        return self.technology is not Technology.GENERIC and not self.popcount_stages
+        return self.technology is not Technology.GENERIC
+
+    @property
+    def mapped_popcount(self) -> MappedPopcount:
+        return MappedPopcount(self.stage.simd, self.technology, stages=self.popcount_stages)
 
     @property
     def hard_wired(self) -> bool:
@@ -83,14 +86,13 @@ class XnorMvuTile(Tile):
             row_w=counter_bits(p.steps_per_pixel), count_w=self.popcount.out_width,
             hard_wired=self.hard_wired, memory_files=list(self.memory_files(instance)))
         if self.hard_wired:
-            lanes = [MappedPopcount(p.simd, self.technology, weights=tuple(
-                (row[0] >> i) & 1 for i in range(p.simd))).render(f"{names['lane']}{pe}")
-                for pe, row in enumerate(p.rom_words)]
-            return with_helpers(
-                main, *lanes, MappedPopcount(p.simd, self.technology).render(names["popcount"]))
+            lanes = [MappedPopcount(p.simd, self.technology, stages=self.popcount_stages,
+                                    weights=tuple((row[0] >> i) & 1 for i in range(p.simd)))
+                     .render(f"{names['lane']}{pe}") for pe, row in enumerate(p.rom_words)]
+            return with_helpers(main, *lanes, self.mapped_popcount.render(names["popcount"]))
         if self.mapped:
             return with_helpers(
-                main, MappedPopcount(p.simd, self.technology, xnor=True).render(names["lane"]),
-                MappedPopcount(p.simd, self.technology).render(names["popcount"]))
+                main, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
+                self.mapped_popcount.render(names["popcount"]))
         return with_helpers(main, self.popcount.render_xnor(names["lane"], names["popcount"]),
                             self.popcount.render(names["popcount"]))

@@ -90,11 +90,20 @@ class Chain:
     co: str | None
 
 
+@dataclass(frozen=True)
+class Rank:
+    """A rank of pipeline registers: ``name[j]`` holds ``inputs[j]``."""
+
+    name: str
+    inputs: tuple[str, ...]
+
+
 @dataclass
 class _Netlist:
     family: Technology
     luts: list[Lut] = field(default_factory=list)
     chains: list[Chain] = field(default_factory=list)
+    ranks: list[Rank] = field(default_factory=list)
 
     def lut(self, bits: Sequence[CountedBit], o6: Callable[[Sequence[int]], int],
             o5: Callable[[Sequence[int]], int] | None = None,
@@ -281,8 +290,21 @@ class _Compressor:
             out.setdefault(column, []).extend(bits)
         return {c: b for c, b in out.items() if b}
 
-    def compress(self, bits: list[CountedBit], out_width: int) -> list[str]:
-        """The count of ``bits`` as ``out_width`` refs (bit 0 first)."""
+    def register(self, heap: Heap) -> Heap:
+        """The heap through one rank of registers."""
+        refs = [(c, bit.signals[0]) for c in sorted(heap) for bit in heap[c]]
+        rank = Rank(f"rank{len(self.net.ranks)}", tuple(ref for _, ref in refs))
+        self.net.ranks.append(rank)
+        out: Heap = {}
+        for j, (c, _) in enumerate(refs):
+            out.setdefault(c, []).append(wire(f"{rank.name}[{j}]"))
+        return out
+
+    def compress(self, bits: list[CountedBit], out_width: int,
+                 ranks_after: Sequence[int] = ()) -> list[str]:
+        """The count of ``bits`` as ``out_width`` refs (bit 0 first), with a register rank
+        after compressor stage k for each k in ``ranks_after`` (0: on the inputs, which must
+        then be wires)."""
         heap: Heap = {}
         self.out_width = out_width
         multi = [b for b in bits if len(b.signals) > 1]
@@ -295,7 +317,11 @@ class _Compressor:
             heap.setdefault(0, []).extend(wires)
         stage = self.ecp5_stage if self.ecp5 else self.xilinx_stage
         self.depth = 1 if multi else 0
-        while any(len(b) > 1 for b in heap.values()):
+        while True:
+            for _ in range(list(ranks_after).count(self.depth)):
+                heap = self.register(heap)
+            if all(len(b) <= 1 for b in heap.values()):
+                break
             heap = stage(heap)
             self.depth += 1
         return [heap[c][0].signals[0] if c in heap else ZERO for c in range(out_width)]
@@ -303,7 +329,8 @@ class _Compressor:
 
 @dataclass(frozen=True)
 class MappedPopcount:
-    """A popcount of ``width`` bits on ``technology``'s primitives, combinational.
+    """A popcount of ``width`` bits on ``technology``'s primitives, with ``stages`` register
+    ranks (ports clk, en) spread over its compressor stages (combinational when 0).
 
     ``xnor``: the XNOR lane (ports act, weights, valid, count; counts valid & ~(act ^ weights)),
     else a plain popcount (ports bits, count) as bnn_hls.backends.rtl.popcount's with
@@ -317,6 +344,7 @@ class MappedPopcount:
     technology: Technology
     xnor: bool = False
     weights: tuple[int, ...] | None = None
+    stages: int = 0
 
     def __post_init__(self):
         if self.width < 1 or self.technology is Technology.GENERIC:
@@ -337,10 +365,22 @@ class MappedPopcount:
         return [wire(f"bits[{i}]") for i in range(self.width)]
 
     def netlist(self) -> tuple[_Netlist, list[str], int]:
-        """LUTs and chains, the count's refs, and the number of compressor stages."""
+        """LUTs, chains and register ranks, the count's refs, and the number of compressor
+        stages."""
+        ranks_after: list[int] = []
+        if self.stages:  # the stages are known once built without registers
+            plain = _Compressor(self.technology)
+            plain.compress(self.counted_bits(), self.out_width)
+            ranks_after = self.ranks_after(plain.depth)
         compressor = _Compressor(self.technology)
-        result = compressor.compress(self.counted_bits(), self.out_width)
+        result = compressor.compress(self.counted_bits(), self.out_width, ranks_after)
         return compressor.net, result, compressor.depth
+
+    def ranks_after(self, depth: int) -> list[int]:
+        """The stages each register rank follows: evenly spaced, after the last stage when
+        there are more ranks than stages, never on the inputs unless there is no stage."""
+        return [min(depth, max(1 if depth else 0, -(-(j + 1) * depth // (self.stages + 1))))
+                for j in range(self.stages)]
 
     def render(self, module: str) -> str:
         net, result, depth = self.netlist()
@@ -350,7 +390,7 @@ class MappedPopcount:
         blocks = [b for chain in net.chains for b in _blocks(chain, net)]
         ecp5 = self.technology is Technology.LATTICE_ECP5
         return render_tile(template, module=module, p=self, blocks=blocks, result=result,
-                           depth=depth, luts=[lut for lut in net.luts
+                           depth=depth, ranks=net.ranks, luts=[lut for lut in net.luts
                                               if not (ecp5 and lut.o6 in in_chain)])
 
 
