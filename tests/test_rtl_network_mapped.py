@@ -1,7 +1,8 @@
 """Networks whose XNOR popcounts are technology-mapped (``bnn-hls compile --technology``),
 simulated with the primitive models that ship with Yosys, equal to the golden model bit for
 bit at every layer: a small network (one layer folded, with its weights in ROM; the others
-fully unrolled, weights hard-wired into the lanes) per family, and the whole digits network.
+fully unrolled, weights hard-wired into the lanes; pipelined at the default 200 MHz) per
+family, and the whole digits network.
 The simulations are slow (Verilator builds every distinct LUT table as its own model class:
 about 6 minutes for the small network here); the default suite lints the small network."""
 
@@ -12,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bnn_hls.backends.rtl.cycles import RtlCycles
+from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.backends.rtl.mvu import XnorMvuTile
 from bnn_hls.backends.rtl.network import RtlDesign
-from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.compiler import ir
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
@@ -28,8 +28,6 @@ from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.vendor_models import sim_models
 from bnn_hls.tools.verilator import lint
 
-# Mapped lanes are combinational: at this clock no popcount needs pipeline registers.
-COMBINATIONAL = RtlTiming(50)
 FAMILIES = (Technology.XILINX_7SERIES, Technology.XILINX_ULTRASCALE_PLUS,
             Technology.LATTICE_ECP5)
 SHIPPED = Path(__file__).resolve().parent.parent / "examples" / "digits" / "birealnet_digits.pt"
@@ -52,10 +50,9 @@ def small_network(tmp_path: Path, technology: Technology) -> tuple[ir.Graph, lis
     folding = {s.name: Fold(s.out_channels, s.fan_in) for s in shapes}
     folded = next(s for s in shapes if s.name.endswith("binary_conv"))
     folding[folded.name] = Fold(-(-folded.out_channels // 2), -(-folded.fan_in // 2))
-    plan = build_plan(graph, folding, RtlCycles(COMBINATIONAL))
-    design = RtlDesign(plan, COMBINATIONAL, technology)
+    design = RtlDesign(build_plan(graph, folding, RTL_CYCLES), technology=technology)
     tiles = mvu_tiles(design)
-    assert all(t.mapped for t in tiles)
+    assert all(t.mapped and t.popcount_stages for t in tiles)  # pipelined at 200 MHz
     assert any(t.hard_wired for t in tiles) and not all(t.hard_wired for t in tiles)
     return graph, design.write(tmp_path)
 
@@ -86,8 +83,7 @@ def test_small_network_with_mapped_lanes_bit_exact(tmp_path, technology):
 def test_digits_network_with_mapped_lanes_bit_exact(tmp_path, technology):
     digits = digits_split()
     graph = compile_model(SHIPPED, calibration_pixels=digits.train_x).graph
-    generate_rtl(graph, tmp_path, target_cycles=2048, timing=COMBINATIONAL,
-                 technology=technology)
+    generate_rtl(graph, tmp_path, target_cycles=2048, technology=technology)
     report = simulate(graph, tmp_path / "rtl", digits.test_x[:4], stall_in=0.2, stall_out=0.2)
     assert report.divergence is None, report.divergence.describe()
     assert report.exact_images == 4
