@@ -9,12 +9,16 @@ side in one run:
   inputs are ``valid & act`` and ``valid & ~act``, made once per MVU for all its lanes (one
   LUT6_2 or two LUT4 per input bit, not counted per lane).
 
-    python -m bnn_hls.bench_lut [--simd 64 256 1024] [--units mapped hard-wired]
+    python -m bnn_hls.bench_lut [--simd 64 256 1024] [--units mapped hard-wired] [--network]
 
 Xilinx (``synth_xilinx``; 7-series CARRY4, UltraScale+ CARRY8): logic cells (LC) = Yosys's
 "estimated number of LCs" + one per LUT6_2 (the estimate leaves LUT6_2 out). ECP5
 (``synth_ecp5``): LUT4 cells + two per CCU2C (each holds two LUT4s); PFUMX/L6MUX21 muxes are
 not counted. Depth: cells on the longest combinational path (Yosys ``ltp -noff``).
+
+``--network`` instead synthesizes the whole digits network for 7-series and ECP5 (2048
+cycles/image, pipelined for 200 MHz), with the behavioural lanes and with the family's mapped
+ones (bnn-hls compile --technology), which keep the same popcount register ranks.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ endmodule
 CARRY = {Technology.XILINX_7SERIES: "CARRY4", Technology.XILINX_ULTRASCALE_PLUS: "CARRY8",
          Technology.LATTICE_ECP5: "CCU2C"}
 UNITS = ("naive", "behavioural", "mapped", "hard-wired")
+FLIP_FLOPS = {Technology.XILINX_7SERIES: ("FDRE", "FDSE", "FDCE", "FDPE"),
+              Technology.LATTICE_ECP5: ("TRELLIS_FF",)}
 
 
 def lane_cost(stats: SynthStats, technology: Technology) -> int:
@@ -76,11 +82,42 @@ def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path]
     return run
 
 
+def bench_network() -> None:
+    from bnn_hls.bench_timing import CHECKPOINT
+    from bnn_hls.compiler.pipeline import compile_model
+    from bnn_hls.data import digits_split
+    from bnn_hls.tools.simulate import TOP, generate_rtl
+
+    graph = compile_model(CHECKPOINT, calibration_pixels=digits_split().train_x).graph
+    print("synthesis (Yosys), the digits network, 2048 cycles/image, pipelined for 200 MHz")
+    print(f"{'family':<23} {'lanes':<23} {'LUT metric':>12} {'LUT cells':>9} {'FFs':>6} "
+          f"{'carry cells':>12} {'time s':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for family in FLIP_FLOPS:
+            for lanes in (Technology.GENERIC, family):
+                start = time.time()
+                out = Path(tmp) / f"{family.value}_{lanes.value}"
+                _, sources = generate_rtl(graph, out, target_cycles=2048, technology=lanes)
+                stats = synth(sources, TOP, out / "rtl", SynthFlow.for_technology(family))
+                metric = "LUT4" if family is Technology.LATTICE_ECP5 else "LC"
+                luts = stats.count("LUT4") if metric == "LUT4" else stats.luts
+                cost = f"{lane_cost(stats, family)} {metric}"
+                carry = f"{stats.count(CARRY[family])} {CARRY[family]}"
+                print(f"{family.value:<23} {lanes.value:<23} {cost:>12} {luts:>9} "
+                      f"{stats.count(*FLIP_FLOPS[family]):>6} {carry:>12} "
+                      f"{time.time() - start:>7.1f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--simd", type=int, nargs="+", default=[64, 256, 1024])
     parser.add_argument("--units", nargs="+", choices=UNITS, default=list(UNITS))
+    parser.add_argument("--network", action="store_true",
+                        help="the whole digits network instead of single lanes")
     args = parser.parse_args(argv)
+    if args.network:
+        bench_network()
+        return
     plan = [(Technology.XILINX_7SERIES, UNITS),
             (Technology.XILINX_ULTRASCALE_PLUS, ("mapped", "hard-wired")),
             (Technology.LATTICE_ECP5, UNITS)]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.technology import Technology
 
 
 def _load_arch(value: str | None):
@@ -116,11 +117,13 @@ def _write_rtl(compiled, args, out: Path) -> None:
     from bnn_hls.tools.simulate import generate_rtl
 
     timing = RtlTiming(args.clock_mhz)
+    technology = Technology(args.technology)
     folding = (load_folding(args.folding, compiled.graph, args.target_cycles,
                             RtlCycles(timing)) if args.folding else None)
-    _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles, timing)
+    _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles, timing,
+                              technology)
     print(f"RTL: {len(sources)} SystemVerilog files in {out / 'rtl'} (pipelined for "
-          f"{timing.clock_mhz:g} MHz)")
+          f"{timing.clock_mhz:g} MHz; popcounts for {technology.value})")
 
 
 def _write_hls(compiled, args, out: Path) -> None:
@@ -173,7 +176,7 @@ def cmd_simulate(args) -> None:
 
 
 def cmd_synthesize(args) -> None:
-    from bnn_hls.tools.yosys import synth
+    from bnn_hls.tools.yosys import SynthFlow, synth
 
     rtl = Path(args.outdir) / "rtl"
     try:
@@ -181,7 +184,12 @@ def cmd_synthesize(args) -> None:
     except FileNotFoundError:
         raise BnnHlsError(f"{args.outdir}: no rtl/manifest.json; compile with --rtl "
                           "first") from None
-    stats = synth([rtl / name for name in manifest["sources"]], manifest["top"], rtl)
+    technology = Technology(manifest.get("technology", Technology.GENERIC.value))
+    if technology is Technology.LATTICE_ECP5:
+        raise BnnHlsError(f"{rtl}: its popcounts are ECP5 primitives; synthesize it with "
+                          "bnn-hls build --board <an ECP5 board>")
+    flow = SynthFlow.for_technology(technology) if technology.is_xilinx else SynthFlow.XILINX
+    stats = synth([rtl / name for name in manifest["sources"]], manifest["top"], rtl, flow)
     print(f"Yosys synth_xilinx of {manifest['top']}: {stats.luts} LUTs "
           f"({stats.logic_cells} logic cells), {stats.count('FDRE', 'FDSE')} flip-flops, "
           f"{stats.count('DSP48E1')} DSP48E1, {stats.count('RAMB18E1')} RAMB18 + "
@@ -260,7 +268,6 @@ def _write_vivado_project(out: Path, board, args) -> None:
 def cmd_build(args) -> None:
     from bnn_hls.boards import load_board
     from bnn_hls.boards.ecp5 import build_ecp5
-    from bnn_hls.hw.technology import Technology
 
     board = load_board(args.board)
     out = Path(args.outdir)
@@ -417,6 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
     sub.choices["compile"].add_argument("--clock-mhz", type=float, default=200.0,
                                         help="target clock the RTL tiles are pipelined for")
+    sub.choices["compile"].add_argument(
+        "--technology", choices=[t.value for t in Technology], default=Technology.GENERIC.value,
+        help="FPGA family whose LUTs and carry chains the combinational popcounts of the RTL "
+             "instantiate (default: generic, behavioural)")
     sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0,
                                      help="target clock of the RTL, and for images/s")
 

