@@ -424,12 +424,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.choices["demo"].add_argument("-n", "--images", type=_positive_int, default=8)
     sub.choices["compile"].add_argument("--clock-mhz", type=float, default=200.0,
                                         help="target clock the RTL tiles are pipelined for")
-    sub.choices["compile"].add_argument(
-        "--technology", choices=[t.value for t in Technology], default=Technology.GENERIC.value,
-        help="FPGA family whose LUTs and carry chains the combinational popcounts of the RTL "
-             "instantiate (default: generic, behavioural)")
     sub.choices["demo"].add_argument("--clock-mhz", type=float, default=200.0,
                                      help="target clock of the RTL, and for images/s")
+    for name in ("compile", "demo"):
+        sub.choices[name].add_argument(
+            "--technology", choices=[t.value for t in Technology],
+            default=Technology.GENERIC.value,
+            help="FPGA family whose LUTs and carry chains the RTL's popcounts instantiate "
+                 "(default: generic, behavioural)")
 
     p = sub.add_parser("simulate", help="Verilator simulation of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")

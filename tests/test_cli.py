@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from bnn_hls.backends.golden.model import GoldenModel
-from bnn_hls.cli import main
+from bnn_hls.cli import build_parser, main
 from bnn_hls.compiler.serialize import load_graph
 from bnn_hls.model import birealnet, save_checkpoint
 
@@ -51,6 +51,16 @@ def test_compile_writes_every_artifact(checkpoint, tmp_path, capsys):
     mem = (out / "vectors" / "weights" / "layer1.0.binary_conv.mem").read_text().split()
     assert len(mem) == 32 and all(len(line) == 72 for line in mem)  # 288 bits = 72 hex digits
     assert "top-1 agreement" in stdout
+
+
+def test_demo_takes_every_option_compile_hands_to_the_rtl():
+    # cmd_demo runs cmd_compile with --rtl on its own arguments: any option compile has and
+    # demo lacks is an AttributeError at the end of a long demo.
+    parser = build_parser()
+    compile_args = vars(parser.parse_args(["compile", "m.pt", "-o", "out", "--rtl"]))
+    demo_args = vars(parser.parse_args(["demo", "m.pt", "-o", "out"]))
+    hls_only = {"rtl", "hls", "part", "clock_ns"}  # demo sets rtl/hls itself
+    assert set(compile_args) - hls_only <= set(demo_args)
 
 
 def test_report_bireal18_matches_paper_counts(capsys):
