@@ -46,7 +46,7 @@ def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None 
                  timing: RtlTiming = DEFAULT_TIMING,
                  technology: Technology = Technology.GENERIC) -> tuple[DataflowPlan, list[Path]]:
     """Plan the dataflow for the RTL backend, its tiles pipelined for ``timing``'s clock (the
-    combinational popcounts mapped onto ``technology``'s primitives), and write its tiles,
+    XNOR popcounts mapped onto ``technology``'s primitives), and write its tiles,
     top level, ROM files and manifest under ``outdir``/rtl."""
     cycles = RtlCycles(timing)
     folding = folding or auto_folding(graph, target_cycles, cycles)

@@ -75,7 +75,7 @@ class _Instance:
 class RtlDesign:
     """The tiles of a plan and the wiring between them, pipelined for ``timing`` (the
     timing of the cycle model the plan was built with), the popcounts mapped onto
-    ``technology``'s primitives where they are combinational."""
+    ``technology``'s primitives (pipelined or not)."""
 
     def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING,
                  technology: Technology = Technology.GENERIC):
