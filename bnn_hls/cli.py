@@ -112,8 +112,8 @@ def cmd_compile(args) -> None:
 
 def _write_rtl(compiled, args, out: Path) -> None:
     from bnn_hls.backends.rtl.cycles import RtlCycles
-    from bnn_hls.backends.rtl.timing import RtlTiming
     from bnn_hls.hw.folding import load_folding
+    from bnn_hls.hw.timing import RtlTiming
     from bnn_hls.tools.simulate import generate_rtl
 
     timing = RtlTiming(args.clock_mhz)

@@ -15,7 +15,6 @@ from test_cli import assert_one_line_error, run_cli
 
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.backends.rtl.network import tile_for
-from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.bench_estimates import FLOWS, synthesized
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.compiler.serialize import save_graph
@@ -30,6 +29,7 @@ from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
 from bnn_hls.hw.plan import build_plan
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.model import birealnet18
 from bnn_hls.tools.yosys import synth
 

@@ -20,13 +20,13 @@ from tqdm import tqdm
 from bnn_hls.backends.golden.model import GoldenModel
 from bnn_hls.backends.rtl.cycles import RtlCycles
 from bnn_hls.backends.rtl.network import RtlDesign
-from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.folding import Fold, auto_folding
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import DataflowPlan, build_plan
 from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.hw.verify import Divergence, first_divergence
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.vendor_models import sim_models

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
-from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -25,6 +24,7 @@ from bnn_hls.hw.stages import (
     WindowStage,
     XnorMvuStage,
 )
+from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
 # The row buffer's registers past its RAM read: the RAM output register and the tap select
 # (templates/rtl/swg_lines.sv.j2).

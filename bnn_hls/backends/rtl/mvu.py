@@ -17,10 +17,10 @@ from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
-from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.timing import RtlTiming
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ import numpy as np
 
 from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
-from bnn_hls.backends.rtl.timing import RtlTiming
 from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
+from bnn_hls.hw.timing import RtlTiming
 
 
 def rom_row_words(rows: np.ndarray, weight_width: int) -> list[int]:

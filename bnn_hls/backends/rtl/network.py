@@ -20,7 +20,6 @@ from bnn_hls.backends.rtl.pool import GlobalSumTile, PoolTile
 from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RegisterSliceTile, RelaneTile
 from bnn_hls.backends.rtl.swg import SwgTile
 from bnn_hls.backends.rtl.tiles import StreamPort, Tile, rtl_port_name
-from bnn_hls.backends.rtl.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan, Endpoint
 from bnn_hls.hw.stages import (
@@ -39,6 +38,7 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
 LANGUAGE = "SystemVerilog-2012"
 TILES: dict[type[Stage], type[Tile]] = {

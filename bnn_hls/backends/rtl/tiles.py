@@ -16,7 +16,7 @@ from bnn_hls.hw.intervals import Interval, clog2
 from bnn_hls.hw.stages import Port, Stage
 
 if TYPE_CHECKING:  # timing.py sizes popcount trees, whose module imports this one
-    from bnn_hls.backends.rtl.timing import RtlTiming
+    from bnn_hls.hw.timing import RtlTiming
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Pipeline depths of the RTL tiles for a target clock.
+"""Pipeline depths of the RTL tiles for a target clock, in the plan so that the resource
+estimates see the same registers the RTL backend renders.
 
 A clock period, less a path's fixed cost, buys a number of operations (an adder, a compare
 and select) between registers. The tiles whose depth grows with their parameters (popcount
 adder trees, pool window trees) take as many register ranks as their logic needs at that
-budget; the cycle model (cycles.py) states the resulting latencies, so skip FIFOs stay exact.
+budget; the cycle model (backends/rtl/cycles.py) states the resulting latencies, so skip
+FIFOs stay exact.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bnn_hls.backends.rtl.popcount import plan_tree
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.intervals import clog2
+from bnn_hls.hw.popcount_tree import plan_tree
 
 # ECP5 speed 6 under nextpnr (python -m bnn_hls.bench_timing); faster grades and Xilinx
 # parts only gain slack.
