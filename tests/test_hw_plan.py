@@ -14,7 +14,7 @@ from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.folding import auto_folding, ideal_cycles
 from bnn_hls.hw.intervals import Interval
-from bnn_hls.hw.layout import MISSING, StreamLayout
+from bnn_hls.hw.layout import MISSING, StreamLayout, pack_lanes
 from bnn_hls.hw.plan import build_plan, check_link
 from bnn_hls.hw.stages import (
     AffineStage,
@@ -46,6 +46,33 @@ def test_layout_pack_and_unpack_round_trip():
         assert np.array_equal(layout.unpack([w for w, _ in beats], x.shape), x)
         short = layout.unpack([w for w, _ in beats[:-1]], x.shape)
         assert (short == MISSING).any() and (short[0] == x[0]).all()
+
+
+# (channels, lanes, width, signed): one-limb beats, lanes across a limb boundary (19 x 4,
+# 40 x 3), a padded last fold (9 channels in lanes of 4), whole-limb lanes.
+LIMB_LAYOUTS = [(1, 1, 8, False), (3, 3, 8, False), (10, 1, 19, True), (10, 4, 19, True),
+                (7, 3, 40, True), (9, 4, 17, False), (5, 5, 64, True)]
+
+
+@pytest.mark.parametrize("channels, lanes, width, signed", LIMB_LAYOUTS)
+def test_vectorised_beats_are_the_lanes_packed_one_by_one(channels, lanes, width, signed):
+    layout = StreamLayout(channels, lanes, width, signed)
+    full = Interval.of_width(width, signed)
+    x = np.random.default_rng(width).integers(full.lo, full.hi, (3, channels, 2, 2),
+                                              endpoint=True)
+    x[0, 0, 0, 0], x[-1, -1, -1, -1] = full.lo, full.hi
+    pixels = np.moveaxis(x.reshape(3, channels, -1), 1, -1).reshape(-1, channels)
+    padded = np.zeros((len(pixels), layout.beats_per_pixel * lanes), dtype=np.int64)
+    padded[:, :channels] = pixels
+    expected = [pack_lanes(beat, width) for beat in padded.reshape(-1, lanes)]
+    assert [word for word, _ in layout.pack(x)] == expected
+    logits = x[:, :, 0, 0]
+    assert (layout.unpack_limbs(layout.pack_limbs(logits), logits.shape) == logits).all()
+
+
+def test_a_batch_of_other_channels_is_refused():
+    with pytest.raises(ValueError, match="2 channels on a stream of 3"):
+        StreamLayout(3, 3, 8, False).pack_limbs(np.zeros((1, 2, 4, 4), dtype=np.int64))
 
 
 def test_every_link_joins_equal_layouts(digits_plan):

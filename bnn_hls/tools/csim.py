@@ -23,7 +23,8 @@ from bnn_hls.backends.hls.design import HlsDesign
 from bnn_hls.compiler import ir
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.folding import Fold, auto_folding
-from bnn_hls.hw.layout import StreamLayout
+from bnn_hls.hw.intervals import ceil_div
+from bnn_hls.hw.layout import LIMB_BITS, StreamLayout, words_from_limbs
 from bnn_hls.hw.plan import DataflowPlan, build_plan
 from bnn_hls.hw.verify import Divergence, first_divergence
 from bnn_hls.tools.gxx import build_shared_library
@@ -32,8 +33,6 @@ from bnn_hls.tools.simulate import probe_layouts
 TOP = "bnn_top"
 DEFAULT_PART = "xczu7ev-ffvc1156-2-e"
 DEFAULT_CLOCK_NS = 5.0
-LIMB_BITS = 64
-LIMB_MASK = (1 << LIMB_BITS) - 1
 
 
 def generate_hls(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
@@ -62,57 +61,6 @@ def write_testbench_beats(graph: ir.Graph, plan: DataflowPlan, vectors: Path) ->
                                  ("output", plan.output_layout, logits)):
         (vectors / f"hls_{name}_beats.txt").write_text(
             "".join(f"{word:x}\n" for word, _ in layout.pack(values)))
-
-
-def _limbs(width: int) -> int:
-    return -(-width // LIMB_BITS)
-
-
-def _lane_bits(layout: StreamLayout) -> list[tuple[int, int]]:
-    """(limb, shift) of every lane of a beat: lane i at bits [i*width +: width]."""
-    return [divmod(lane * layout.width, LIMB_BITS) for lane in range(layout.lanes)]
-
-
-def pack_limbs(layout: StreamLayout, x: np.ndarray) -> np.ndarray:
-    """``StreamLayout.pack`` of [N, C, ...] integers straight into the beats' 64-bit limbs
-    (beats x limbs, flattened), vectorised over the beats: the port beats of a batch."""
-    x = np.asarray(x, dtype=np.int64)
-    if x.shape[1] != layout.channels or layout.valid_bits:
-        raise ValueError(f"{x.shape[1]} channels on a port of layout {layout.describe()}")
-    pixels = np.moveaxis(x.reshape(len(x), layout.channels, -1), 1, -1)
-    padded = np.zeros(pixels.shape[:2] + (layout.beats_per_pixel * layout.lanes,), np.int64)
-    padded[..., :layout.channels] = pixels
-    values = padded.reshape(-1, layout.lanes).astype(np.uint64) & np.uint64((1 << layout.width) - 1)
-    limbs = np.zeros((len(values), _limbs(layout.beat_width)), dtype=np.uint64)
-    for lane, (limb, shift) in enumerate(_lane_bits(layout)):
-        limbs[:, limb] |= values[:, lane] << np.uint64(shift)
-        if shift + layout.width > LIMB_BITS:
-            limbs[:, limb + 1] |= values[:, lane] >> np.uint64(LIMB_BITS - shift)
-    return limbs.ravel()
-
-
-def unpack_limbs(layout: StreamLayout, limbs: np.ndarray, images: int) -> np.ndarray:
-    """Beats' limbs of one pixel per image (the output port) -> values [images, channels]."""
-    limbs = limbs.reshape(-1, _limbs(layout.beat_width))
-    values = np.empty((len(limbs), layout.lanes), dtype=np.int64)
-    for lane, (limb, shift) in enumerate(_lane_bits(layout)):
-        bits = limbs[:, limb] >> np.uint64(shift)
-        if shift + layout.width > LIMB_BITS:
-            bits |= limbs[:, limb + 1] << np.uint64(LIMB_BITS - shift)
-        # The lane's top bit to bit 63 and back: arithmetic (signed) or logical shifts.
-        spare = LIMB_BITS - layout.width
-        high = bits << np.uint64(spare)
-        values[:, lane] = (high.view(np.int64) >> spare if layout.signed
-                           else high >> np.uint64(spare))
-    return values.reshape(images, -1)[:, :layout.channels]
-
-
-def from_limbs(array: np.ndarray, width: int) -> list[int]:
-    limbs = _limbs(width)
-    if limbs == 1:
-        return array.tolist()
-    rows = array.reshape(-1, limbs)
-    return [sum(int(limb) << (LIMB_BITS * i) for i, limb in enumerate(row)) for row in rows]
 
 
 class CsimModel:
@@ -150,14 +98,14 @@ class CsimModel:
 
     def _run(self, pixels: np.ndarray, tracing: bool) -> np.ndarray:
         images = len(pixels)
-        data = pack_limbs(self.input_layout, pixels)
+        data = self.input_layout.pack_limbs(pixels)
         out_beats = images * self.manifest["output"]["beats"]
-        out = np.zeros(out_beats * _limbs(self.output_layout.beat_width), dtype=np.uint64)
+        out = np.zeros((out_beats, self.output_layout.limbs_per_beat), dtype=np.uint64)
         self.lib.bnn_csim_clear()
         self.lib.bnn_csim_tracing(int(tracing))
         if self.lib.bnn_csim_run(data.ctypes.data, images, out.ctypes.data):
             raise BnnHlsError(f"C-sim of {self.dir}: {self.lib.bnn_csim_error().decode()}")
-        return unpack_limbs(self.output_layout, out, images)
+        return self.output_layout.unpack_limbs(out, (images, self.output_layout.channels))
 
     def predict(self, pixels: np.ndarray) -> np.ndarray:
         """Raw pixels [N, C, H, W] -> integer logits [N, classes]."""
@@ -169,9 +117,10 @@ class CsimModel:
         recorded = {}
         for probe in self.manifest["probes"]:
             name = probe["stream"].encode()
+            limbs = ceil_div(probe["beat_width"], LIMB_BITS)
             words = np.zeros(max(self.lib.bnn_csim_traced_words(name), 0), dtype=np.uint64)
             self.lib.bnn_csim_copy_trace(name, words.ctypes.data)
-            recorded[probe["layer"]] = from_limbs(words, probe["beat_width"])
+            recorded[probe["layer"]] = words_from_limbs(words.reshape(-1, limbs))
         return logits, recorded
 
     def peaks(self) -> list[tuple[str, int, int]]:
