@@ -121,7 +121,7 @@ def _write_rtl(compiled, args, out: Path) -> None:
     folding = (load_folding(args.folding, compiled.graph, args.target_cycles,
                             RtlCycles(timing)) if args.folding else None)
     _, sources = generate_rtl(compiled.graph, out, folding, args.target_cycles, timing,
-                              technology)
+                              technology, args.load_weights)
     print(f"RTL: {len(sources)} SystemVerilog files in {out / 'rtl'} (pipelined for "
           f"{timing.clock_mhz:g} MHz; popcounts for {technology.value})")
 
@@ -432,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
             default=Technology.GENERIC.value,
             help="FPGA family whose LUTs and carry chains the RTL's popcounts instantiate "
                  "(default: generic, behavioural)")
+        sub.choices[name].add_argument(
+            "--load-weights", action="store_true",
+            help="every weight memory filled at start-up through the top's s_axis_weights "
+                 "port (rtl/weights.bin), not by the bitstream; UltraRAM weights always are")
 
     p = sub.add_parser("simulate", help="Verilator simulation of a compiled design")
     p.add_argument("outdir", help="a directory written by 'bnn-hls compile --rtl'")

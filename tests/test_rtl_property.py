@@ -1,7 +1,8 @@
 """Property test of the RTL backend: random small Bi-Real variants (channel counts that are not
 multiples of 8 or 64, stem kernels 1 to 7, stem stride 1 and 2, max pool or none, one to three
-stages, random folding, BatchNorm with negative scales) through compile -> plan -> RTL ->
-Verilator under random stalls, equal to the golden model bit for bit at every layer.
+stages, random folding, BatchNorm with negative scales, weights in ROM or loaded through the
+weight port) through compile -> plan -> RTL -> Verilator under random stalls, equal to the
+golden model bit for bit at every layer.
 
 A few examples run in `make test`; `make test-slow` runs many more."""
 
@@ -74,10 +75,11 @@ def check_random_network(arch: ArchConfig, data, seed: int) -> None:
     compiled = compile_model(net)
     graph = compiled.graph
     plan = build_plan(graph, random_folding(graph, data), RTL_CYCLES)
+    load_weights = data.draw(st.sampled_from([True, False]), label="weights loaded")
     pixels = np.random.default_rng(seed).integers(
         0, 256, (3, arch.in_channels, arch.input_size, arch.input_size))
     with tempfile.TemporaryDirectory() as out:
-        RtlDesign(plan).write(Path(out))
+        RtlDesign(plan, load_weights=load_weights).write(Path(out))
         report = simulate(graph, Path(out), pixels, stall_in=0.3, stall_out=0.3, seed=seed)
     assert report.divergence is None, report.divergence.describe()
     assert report.exact_images == len(pixels)

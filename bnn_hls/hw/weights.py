@@ -38,3 +38,12 @@ def fold_real(weights: np.ndarray, pe: int, simd: int) -> np.ndarray:
     padded = _padded(np.asarray(weights, dtype=np.int64), pe, simd)
     nf, sf = padded.shape[0] // pe, padded.shape[1] // simd
     return padded.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe, simd)
+
+
+def rom_row_words(rows: np.ndarray, weight_width: int) -> list[int]:
+    """[steps, PE, SIMD] weights -> one int per step, weight (p, s) at lane p*SIMD + s in
+    two's complement, lane-major and little-endian."""
+    steps = rows.shape[0]
+    bits = (rows.reshape(steps, -1, 1) >> np.arange(weight_width)) & 1
+    packed = np.packbits(bits.reshape(steps, -1).astype(np.uint8), axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]

@@ -7,6 +7,8 @@ each group), how many output beats to wait for, stall probabilities, how to driv
 a cycle budget, the watchdog's quiet window, optionally an abandoned frame (beats sent and
 left in flight for some cycles before a reset, whose recorded beats are dropped) and optionally
 a progress file, rewritten with the simulated cycle count every ``PROGRESS_CYCLES`` cycles.
+A design with a weight port gets the plan's weight beats on ``s_axis_weights`` after every
+reset, with the same random gaps, while the images already wait on ``s_axis``.
 The recorded beats, the cycles simulated and a deadlock if the watchdog fired go to
 ``NETWORK_RESULTS``.
 """
@@ -47,13 +49,16 @@ class _Monitor:
 
 
 class _Source:
-    """Drives ``s_axis`` with random gaps. Compliant (AXI4-Stream): a raised beat keeps tvalid
-    high and tdata/tlast stable until accepted. Otherwise tvalid may also drop before its beat
-    is accepted, which the design must tolerate too."""
+    """Drives ``<prefix>_t*`` with random gaps. Compliant (AXI4-Stream): a raised beat keeps
+    tvalid high and tdata/tlast stable until accepted. Otherwise tvalid may also drop before
+    its beat is accepted, which the design must tolerate too."""
 
-    def __init__(self, dut, beats: list, stall: float, compliant: bool, rng: random.Random):
-        self.dut, self.beats, self.stall, self.compliant, self.rng = (
-            dut, beats, stall, compliant, rng)
+    def __init__(self, dut, prefix: str, beats: list, stall: float, compliant: bool,
+                 rng: random.Random):
+        self.tdata = getattr(dut, f"{prefix}_tdata")
+        self.tlast = getattr(dut, f"{prefix}_tlast")
+        self.tvalid = getattr(dut, f"{prefix}_tvalid")
+        self.beats, self.stall, self.compliant, self.rng = beats, stall, compliant, rng
         self.sent = 0
         self.holding = False  # a compliant beat is offered and not yet accepted
 
@@ -62,22 +67,24 @@ class _Source:
             return
         if self.sent < len(self.beats) and self.rng.random() >= self.stall:
             data, last = self.beats[self.sent]
-            self.dut.s_axis_tdata.value = int(data, 16)
-            self.dut.s_axis_tlast.value = last
-            self.dut.s_axis_tvalid.value = 1
+            self.tdata.value = int(data, 16)
+            self.tlast.value = last
+            self.tvalid.value = 1
             self.holding = self.compliant
         else:
-            self.dut.s_axis_tvalid.value = 0
+            self.tvalid.value = 0
 
     def accepted(self) -> None:
         self.sent += 1
         self.holding = False
 
 
-async def _reset(dut) -> None:
+async def _reset(dut, weight_port: bool) -> None:
     await FallingEdge(dut.clk)
     dut.rst.value = 1
     dut.s_axis_tvalid.value = 0
+    if weight_port:
+        dut.s_axis_weights_tvalid.value = 0
     dut.m_axis_tready.value = 0
     for _ in range(3):
         await FallingEdge(dut.clk)
@@ -88,8 +95,10 @@ class _Bench:
     def __init__(self, dut, plan: dict):
         self.dut, self.plan = dut, plan
         self.rng = random.Random(plan["seed"])
+        self.weights = plan.get("weights")  # the weight port's beats, if it has one
         self.source = _Monitor(dut, "s_axis")
         self.sink = _Monitor(dut, "m_axis")
+        self.weight_sink = _Monitor(dut, "s_axis_weights") if self.weights else None
         self.probes = {p["layer"]: _Monitor(getattr(dut, p["instance"]), p["port"])
                        for p in plan["probes"]}
         self.monitors = [self.source, self.sink, *self.probes.values()]
@@ -105,21 +114,30 @@ class _Bench:
 
     async def stream(self, beats: list, cycles: int, wanted_outputs: int | None = None) -> None:
         """Drive ``beats`` with random stalls on both sides for ``cycles``, or until
-        ``wanted_outputs`` output beats have arrived in all or the watchdog fires."""
-        source = _Source(self.dut, beats, self.plan["stall_in"],
-                         self.plan["drive"] == "compliant", self.rng)
+        ``wanted_outputs`` output beats have arrived in all or the watchdog fires. The weights
+        go first, on their own port."""
+        compliant = self.plan["drive"] == "compliant"
+        source = _Source(self.dut, "s_axis", beats, self.plan["stall_in"], compliant, self.rng)
+        loads = ([(_Source(self.dut, "s_axis_weights", self.weights, self.plan["stall_in"],
+                           compliant, self.rng), self.weight_sink)] if self.weights else [])
         deadline = self.cycle + cycles
         while self.cycle < deadline and not (
                 wanted_outputs is not None
                 and (len(self.sink.beats) >= wanted_outputs or self.quiet())):
             await FallingEdge(self.dut.clk)
             source.drive()
+            for load, _ in loads:
+                load.drive()
             self.dut.m_axis_tready.value = int(self.rng.random() >= self.plan["stall_out"])
             await ReadOnly()
             self.cycle += 1
             moved = [monitor.sample(self.cycle) for monitor in self.monitors]
             if moved[0]:
                 source.accepted()
+            for load, monitor in loads:
+                if monitor.sample(self.cycle):
+                    load.accepted()
+                    moved.append(True)
             if any(moved):
                 self.last_handshake = self.cycle
             if self.progress_file and self.cycle % PROGRESS_CYCLES == 0:
@@ -127,6 +145,8 @@ class _Bench:
             await RisingEdge(self.dut.clk)
         await FallingEdge(self.dut.clk)
         self.dut.s_axis_tvalid.value = 0
+        if self.weights:
+            self.dut.s_axis_weights_tvalid.value = 0
 
     def quiet(self) -> bool:
         """The watchdog: no stream has handshaken for the plan's quiet window."""
@@ -142,7 +162,7 @@ async def network_streams_images(dut):
     abandoned = plan.get("abandoned_frame")
     reached_before_reset = []
     if abandoned:
-        await _reset(dut)
+        await _reset(dut, bool(bench.weights))
         await bench.stream(abandoned["beats"], abandoned["cycles"])
         reached_before_reset = [layer for layer, m in bench.probes.items() if m.beats]
         for monitor in bench.monitors:
@@ -150,7 +170,7 @@ async def network_streams_images(dut):
     deadlock = None
     wanted = 0
     for group in plan["frame_groups"]:
-        await _reset(dut)
+        await _reset(dut, bool(bench.weights))
         bench.last_handshake = bench.cycle
         wanted += group["output_beats"]
         await bench.stream(group["beats"], plan["max_cycles"], wanted)

@@ -44,15 +44,17 @@ class Drive(Enum):
 def generate_rtl(graph: ir.Graph, outdir: Path, folding: dict[str, Fold] | None = None,
                  target_cycles: int = 2048,
                  timing: RtlTiming = DEFAULT_TIMING,
-                 technology: Technology = Technology.GENERIC) -> tuple[DataflowPlan, list[Path]]:
+                 technology: Technology = Technology.GENERIC,
+                 load_weights: bool = False) -> tuple[DataflowPlan, list[Path]]:
     """Plan the dataflow for the RTL backend, its tiles pipelined for ``timing``'s clock (the
-    XNOR popcounts mapped onto ``technology``'s primitives), and write its tiles,
-    top level, ROM files and manifest under ``outdir``/rtl."""
+    XNOR popcounts mapped onto ``technology``'s primitives, every weight memory filled
+    through the weight port with ``load_weights``), and write its tiles, top level, ROM
+    files, weight-port stream and manifest under ``outdir``/rtl."""
     cycles = RtlCycles(timing)
     folding = folding or auto_folding(graph, target_cycles, cycles)
     rtl = Path(outdir) / "rtl"
     plan = build_plan(graph, folding, cycles, TOP)
-    sources = RtlDesign(plan, timing, technology).write(rtl)
+    sources = RtlDesign(plan, timing, technology, load_weights).write(rtl)
     (rtl / "folding.json").write_text(json.dumps(
         {"layers": {k: {"pe": f.pe, "simd": f.simd} for k, f in folding.items()},
          "ideal_cycles_per_image": plan.ideal_cycles}, indent=1))
@@ -161,6 +163,9 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
         "frame_groups": [{"beats": input_beats(pixels[g]), "output_beats": len(g) * out_folds}
                          for g in groups if len(g)],
     }
+    if manifest.get("weight_load"):
+        beats = np.fromfile(rtl_dir / manifest["weight_load"]["file"], dtype="<u8")
+        plan["weights"] = [[f"{int(b):x}", int(i == len(beats) - 1)] for i, b in enumerate(beats)]
     if reset_mid_frame:  # about one latency: the frame's head reaches the last blocks
         beats = input_beats(pixels[-1:])
         plan["abandoned_frame"] = {"beats": beats[:len(beats) * 3 // 4], "cycles": 2 * ideal}

@@ -21,6 +21,7 @@ from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
+from bnn_hls.hw.weight_load import WeightStore
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ class XnorMvuTile(Tile):
     ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, with the
     same register ranks), else (generic) the behavioural tree. A fully unrolled layer (one
     weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM.
+    ``store``: ROMs from the bitstream, or RAMs the weight port fills (bnn_hls.hw.weight_load).
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
     popcount_stages: int = 0
     technology: Technology = Technology.GENERIC
+    store: WeightStore = WeightStore.ROM
 
     prefix: ClassVar[str] = "mvu"
     ready_follows_output: ClassVar[bool] = True
@@ -69,8 +72,9 @@ class XnorMvuTile(Tile):
         return f"{self.module_name(instance)}_pe{pe}.mem"
 
     def memory_files(self, instance: str) -> dict[str, str]:
-        """One ``$readmemh`` file per PE, one ROM word per line (none when hard-wired)."""
-        if self.hard_wired:
+        """One ``$readmemh`` file per PE, one ROM word per line (none when hard-wired or
+        loaded through the weight port)."""
+        if self.hard_wired or self.store is not WeightStore.ROM:
             return {}
         digits = ceil_div(self.stage.simd, 4)
         return {self.memory_file(instance, pe): "".join(f"{word:0{digits}x}\n" for word in rows)
@@ -85,7 +89,9 @@ class XnorMvuTile(Tile):
             popcount_stages=self.popcount_stages, latency=self.latency,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             row_w=counter_bits(p.steps_per_pixel), count_w=self.popcount.out_width,
-            hard_wired=self.hard_wired, memory_files=list(self.memory_files(instance)))
+            hard_wired=self.hard_wired, memory_files=list(self.memory_files(instance)),
+            loaded=self.store is not WeightStore.ROM,
+            uram=self.store is WeightStore.LOADED_URAM)
         if self.hard_wired:
             lanes = [MappedPopcount(p.simd, self.technology, stages=self.popcount_stages,
                                     weights=tuple((row[0] >> i) & 1 for i in range(p.simd)))

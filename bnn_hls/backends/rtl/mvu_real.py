@@ -13,22 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
 from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
 from bnn_hls.hw.timing import RtlTiming
-
-
-def rom_row_words(rows: np.ndarray, weight_width: int) -> list[int]:
-    """[steps, PE, SIMD] weights -> one int per step, weight (p, s) at lane p*SIMD + s in
-    two's complement, lane-major and little-endian."""
-    steps = rows.shape[0]
-    bits = (rows.reshape(steps, -1, 1) >> np.arange(weight_width)) & 1
-    packed = np.packbits(bits.reshape(steps, -1).astype(np.uint8), axis=1, bitorder="little")
-    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+from bnn_hls.hw.weight_load import WeightStore, row_width
+from bnn_hls.hw.weights import rom_row_words
 
 
 @dataclass(frozen=True)
@@ -36,10 +27,12 @@ class RealMvuTile(Tile):
     """``tree_stages``: register ranks in each PE's adder tree over its ``simd`` products.
     Latency (cycles.py) from the handshake of a pixel's last input beat: operands + ROM row,
     their registers, products, the tree's ranks, the sum into the output register; streams in
-    templates/rtl/mvu_real.sv.j2."""
+    templates/rtl/mvu_real.sv.j2. ``store``: a ROM from the bitstream, or a RAM the weight port
+    fills (bnn_hls.hw.weight_load)."""
 
     stage: RealMvuStage
     tree_stages: int = 0
+    store: WeightStore = WeightStore.ROM
 
     prefix: ClassVar[str] = "mvu_real"
     ready_follows_output: ClassVar[bool] = True
@@ -58,20 +51,16 @@ class RealMvuTile(Tile):
     def memory_file(self, instance: str) -> str:
         return f"{self.module_name(instance)}.mem"
 
-    @property
-    def row_width(self) -> int:
-        return self.stage.pe * self.stage.simd * self.stage.weight_width
-
     def memory_files(self, instance: str) -> dict[str, str]:
-        if self.stage.steps_per_pixel == 1:
-            return {}  # a single step's weights are constants
-        digits = -(-self.row_width // 4)
+        if self.stage.steps_per_pixel == 1 or self.store is not WeightStore.ROM:
+            return {}  # a single step's weights are constants; loaded weights come at run time
+        digits = -(-row_width(self.stage) // 4)
         words = rom_row_words(self.stage.rom_rows, self.stage.weight_width)
         return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in words)}
 
     def render(self, instance: str) -> str:
         p = self.stage
-        row_w = self.row_width
+        row_w = row_width(p)
         depth = p.steps_per_pixel
         return render_tile(
             "mvu_real.sv.j2", module=self.module_name(instance), p=p,
@@ -83,4 +72,6 @@ class RealMvuTile(Tile):
             row_w=row_w, memory_file=self.memory_file(instance), tree=self.tree,
             latency=REAL_MVU_LATENCY + self.tree_stages,
             sum_stage=REAL_MVU_SUM_STAGE + self.tree_stages,
-            constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w))
+            constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w),
+            loaded=self.store is not WeightStore.ROM,
+            uram=self.store is WeightStore.LOADED_URAM)

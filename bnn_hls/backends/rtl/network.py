@@ -20,6 +20,7 @@ from bnn_hls.backends.rtl.pool import GlobalSumTile, PoolTile
 from bnn_hls.backends.rtl.streams import FifoTile, ForkTile, RegisterSliceTile, RelaneTile
 from bnn_hls.backends.rtl.swg import SwgTile
 from bnn_hls.backends.rtl.tiles import StreamPort, Tile, rtl_port_name
+from bnn_hls.backends.rtl.weight_loader import WeightLoader, WriteBus
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan, Endpoint
 from bnn_hls.hw.stages import (
@@ -39,8 +40,10 @@ from bnn_hls.hw.stages import (
 )
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
+from bnn_hls.hw.weight_load import WeightLoad, WeightStore
 
 LANGUAGE = "SystemVerilog-2012"
+WEIGHTS_FILE = "weights.bin"  # the weight port's load stream, 64-bit little-endian beats
 TILES: dict[type[Stage], type[Tile]] = {
     AffineStage: AffineTile, BinariseStage: BinariseTile, ShortcutStage: ShortcutTile,
     WindowStage: SwgTile, PoolStage: PoolTile, GlobalSumStage: GlobalSumTile,
@@ -50,12 +53,15 @@ TILES: dict[type[Stage], type[Tile]] = {
 
 
 def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING,
-             technology: Technology = Technology.GENERIC) -> Tile:
+             technology: Technology = Technology.GENERIC,
+             store: WeightStore = WeightStore.ROM) -> Tile:
     """The stage's tile; of the tiles, only the XNOR MVU's popcount lanes map onto a
-    technology's primitives."""
+    technology's primitives, and only the MVUs keep weights (``store``)."""
     tile = TILES[type(stage)].for_timing(stage, timing)
     if isinstance(tile, XnorMvuTile):
-        return replace(tile, technology=technology)
+        return replace(tile, technology=technology, store=store)
+    if isinstance(tile, RealMvuTile):
+        return replace(tile, store=store)
     return tile
 
 
@@ -70,21 +76,25 @@ class _Instance:
     module: str
     name: str
     ports: list[tuple[StreamPort, str]]  # port, wire bundle it connects to
+    write_bus: WriteBus | None = None  # the weight port's writes into its memory
 
 
 class RtlDesign:
     """The tiles of a plan and the wiring between them, pipelined for ``timing`` (the
     timing of the cycle model the plan was built with), the popcounts mapped onto
-    ``technology``'s primitives (pipelined or not)."""
+    ``technology``'s primitives (pipelined or not). Weights the placement puts in UltraRAM,
+    or all with ``load_weights``, come through the weight port (bnn_hls.hw.weight_load)."""
 
     def __init__(self, plan: DataflowPlan, timing: RtlTiming = DEFAULT_TIMING,
-                 technology: Technology = Technology.GENERIC):
+                 technology: Technology = Technology.GENERIC, load_weights: bool = False):
         self.plan = plan
         self.technology = technology
+        self.load = WeightLoad.for_plan(plan, technology, everything=load_weights)
         self.tiles: dict[str, Tile] = {}
         for placed in plan.stages.values():
             try:
-                self.tiles[placed.name] = tile_for(placed.stage, timing, technology)
+                self.tiles[placed.name] = tile_for(placed.stage, timing, technology,
+                                                   self.load.store(placed.name))
             except ValueError as exc:  # a tile refusing a shape it cannot build
                 raise BnnHlsError(f"layer '{placed.layer}': no RTL for this shape: "
                                   f"{exc}") from None
@@ -124,8 +134,9 @@ class RtlDesign:
         return self.plan.output.stage, self._rtl_port(self.plan.output)
 
     def render_top(self) -> str:
-        bound = {self.input: "s_axis", self.output: "m_axis"}  # (instance, port) -> bundle
-        wires = []
+        # (instance, port) -> bundle; with a weight port, images wait in "images" until loaded
+        bound = {self.input: "images" if self.load else "s_axis", self.output: "m_axis"}
+        wires = [_Wire("images", self.plan.input_layout.beat_width)] if self.load else []
         for (instance, port), source in self.sources.items():
             if source not in bound:
                 bound[source] = f"{source[0]}_{source[1]}"
@@ -133,12 +144,15 @@ class RtlDesign:
                              if p.name == source[1])
                 wires.append(_Wire(bound[source], width))
             bound[(instance, port)] = bound[source]
+        loader = WeightLoader(self.load) if self.load else None
         instances = [_Instance(self.module(name), name,
-                               [(p, bound[(name, p.name)]) for p in tile.ports()])
+                               [(p, bound[(name, p.name)]) for p in tile.ports()],
+                               loader.bus(name) if loader and self.load.store(name)
+                               is not WeightStore.ROM else None)
                      for name, tile in self.tiles.items()]
         return render("rtl/network_top.sv.j2", module=self.plan.name, model=self.plan.model,
                       input=self.plan.input_layout, output=self.plan.output_layout,
-                      wires=wires, instances=instances)
+                      wires=wires, instances=instances, loader=loader)
 
     def write(self, directory: Path) -> list[Path]:
         """Every tile as <module>.sv, the top as <name>.sv, the ROM files beside them, and
@@ -152,6 +166,12 @@ class RtlDesign:
             for name, text in tile.memory_files(instance).items():  # bare names
                 (directory / name).write_text(text)
                 memories.append(name)
+        if self.load:
+            loader = WeightLoader(self.load)
+            path = directory / f"{loader.module_name()}.sv"
+            path.write_text(loader.render())
+            sources.append(path)
+            (directory / WEIGHTS_FILE).write_bytes(self.load.stream(self.plan).tobytes())
         top = directory / f"{self.plan.name}.sv"
         top.write_text(self.render_top())
         sources.append(top)
@@ -176,4 +196,6 @@ class RtlDesign:
                 "out_lanes": plan.output_layout.lanes, "out_width": plan.output_layout.width,
                 "ideal_cycles_per_image": plan.ideal_cycles,
                 "expected_cycles_per_image": plan.expected_cycles_per_image,
-                "probes": probes}
+                "probes": probes,
+                "weight_load": {**self.load.to_json(), "file": WEIGHTS_FILE} if self.load
+                else None}
