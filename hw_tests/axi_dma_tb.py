@@ -1,9 +1,11 @@
 """cocotb testbench: the Vivado wrapper of a generated network driven the way the AXI DMA
 drives it. The input buffer goes in as one MM2S transfer (cocotbext-axi AxiStreamSource: one
 frame, TLAST on its last beat only); the S2MM side (AxiStreamSink) receives one frame per
-image, ended by the accelerator's TLAST. The plan (``DMA_PLAN``, JSON) gives the buffer, the
-image count, stall probabilities and a cycle budget; the received frames go to
-``DMA_RESULTS`` for the test to unpack and compare with the golden model."""
+image, ended by the accelerator's TLAST. A design with a weight port first gets its weights
+(weights.bin) as one transfer of a second DMA, as the driver sends them. The plan
+(``DMA_PLAN``, JSON) gives the buffers, the image count, stall probabilities and a cycle
+budget; the received frames go to ``DMA_RESULTS`` for the test to unpack and compare with the
+golden model."""
 
 from __future__ import annotations
 
@@ -41,6 +43,11 @@ async def dma_round_trip(dut):
     dut.ap_rst_n.value = 1
     await ClockCycles(dut.ap_clk, 2)
 
+    if plan.get("weights"):
+        weights = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis_weights"), dut.ap_clk,
+                                  dut.ap_rst_n, reset_active_level=False)
+        weights.set_pause_generator(_pauses(rng, plan["stall_in"]))
+        await weights.send(AxiStreamFrame(bytes.fromhex(plan["weights"])))
     await source.send(AxiStreamFrame(bytes.fromhex(plan["input"])))
     frames = []
     for _ in range(plan["images"]):

@@ -111,16 +111,21 @@ def test_driver_files_stand_alone_on_the_board():
     assert imported_modules("pynq_driver.py") == {"numpy", "pynq", "pynq_stream"}
 
 
-def dma_round_trip(graph, out: Path, images: np.ndarray, stall: float, seed: int):
+def dma_round_trip(graph, out: Path, images: np.ndarray, stall: float, seed: int,
+                   load_weights: bool = False):
     """The Vivado wrapper of ``graph``'s RTL on Verilator, fed ``images`` as one DMA
-    transfer; returns the received frames and the stream formats."""
-    generate_rtl(graph, out, target_cycles=256)
+    transfer (after its weights.bin as another, with ``load_weights``); returns the received
+    frames and the stream formats."""
+    generate_rtl(graph, out, target_cycles=256, load_weights=load_weights)
     rtl = out / "rtl"
     vivado = write_vivado_project(rtl, load_board("pynq-z2"), out / "vivado", 100.0, None)
     formats = json.loads((vivado.parent / "bnn_hls.json").read_text())
     in_fmt, out_fmt = (BeatFormat.from_json(formats[side]) for side in ("input", "output"))
     manifest, _ = rtl_streams(rtl)
+    weights = formats["weights"]
+    assert bool(weights) == load_weights
     plan = {"input": pack_images(images, in_fmt).tobytes().hex(), "images": len(images),
+            "weights": weights and (vivado.parent / weights["file"]).read_bytes().hex(),
             "stall_in": stall, "stall_out": stall, "seed": seed,
             "max_cycles": 50 * manifest["ideal_cycles_per_image"] * len(images) + 20_000,
             "settle_cycles": 2 * manifest["ideal_cycles_per_image"]}
@@ -146,10 +151,11 @@ def assert_frames_match_golden(results: dict, out_fmt: BeatFormat, logits: np.nd
 
 
 def test_simulated_accelerator_through_dma_buffers_is_bit_exact(tmp_path):
+    # With its weights through the weight port: the board's second DMA sends weights.bin.
     graph = compile_model(randomise_birealnet(birealnet(MICRO_ARCH), seed=21), WORST_CASE).graph
     rng = np.random.default_rng(11)
     images = rng.integers(0, 256, (4, 3, 4, 4)).astype(np.uint8)
-    results, out_fmt = dma_round_trip(graph, tmp_path, images, 0.3, 5)
+    results, out_fmt = dma_round_trip(graph, tmp_path, images, 0.3, 5, load_weights=True)
     assert_frames_match_golden(results, out_fmt, GoldenModel(graph).run(images))
 
 

@@ -81,6 +81,29 @@ def test_rtl_project_scripts_run_in_tclsh_and_name_only_existing_files(tiny_out,
         assert (main.parent / driver_file).is_file()
 
 
+def test_a_weight_port_gets_its_own_dma_and_the_driver_its_weights(tiny_compiled, tmp_path):
+    generate_rtl(tiny_compiled.graph, tmp_path, target_cycles=256, load_weights=True)
+    load = json.loads((tmp_path / "rtl" / "manifest.json").read_text())["weight_load"]
+    main = write_vivado_project(tmp_path / "rtl", load_board("zcu104"), tmp_path / "vivado",
+                                150.0, None)
+    assert_runs_the_flow(dry_run(main))
+    design = (main.parent / "block_design.tcl").read_text()
+    assert "create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:* weight_dma" in design
+    assert ("connect_bd_intf_net [get_bd_intf_pins weight_dma/M_AXIS_MM2S] "
+            "[get_bd_intf_pins accel/s_axis_weights]") in design
+    assert "[get_bd_intf_pins weight_dma/M_AXI_MM2S] [get_bd_intf_pins mem_interconnect/S02_AXI]" \
+        in design
+    formats = json.loads((main.parent / "bnn_hls.json").read_text())
+    assert formats["weights"] == {"file": "weights.bin", "beats": load["beats"]}
+    assert (main.parent / "weights.bin").stat().st_size == 8 * load["beats"]
+    wrapper = (main.parent / f"{WRAPPER}.v").read_text()
+    assert "ASSOCIATED_BUSIF s_axis:m_axis:s_axis_weights" in wrapper
+    manifest = json.loads((tmp_path / "rtl" / "manifest.json").read_text())
+    sources = [tmp_path / "rtl" / name for name in manifest["sources"]] + [
+        main.parent / f"{WRAPPER}.v"]
+    assert lint(sources, WRAPPER) == "" and slang_errors(sources, WRAPPER) == []
+
+
 def test_the_dry_run_reports_a_missing_source(tiny_out, tmp_path):
     rtl = tmp_path / "rtl"
     shutil.copytree(tiny_out / "rtl", rtl)

@@ -1,7 +1,8 @@
 """Weights loaded at start-up through the top's weight port (bnn_hls.hw.weight_load): the
-load stream's order, and a small network whose every weight memory is filled through the port
+load stream's order, and a micro network whose every weight memory is filled through the port
 (no ROM file at all), bit-exact with the golden model under stalls and resets; one wrong
-weight beat shows up at its layer."""
+weight beat shows up at its layer. Bi-Real-18 on the ZCU104 (slow): the weights its fit puts
+in UltraRAM are the ones the port loads."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import json
 
 import numpy as np
 import pytest
-from test_rtl_network_mapped import SMALL
+from test_pynq_stream import MICRO_ARCH
 
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
-from bnn_hls.backends.rtl.network import WEIGHTS_FILE
+from bnn_hls.backends.rtl.network import WEIGHTS_FILE, RtlDesign
+from bnn_hls.boards import load_board
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.hw.folding import auto_folding
 from bnn_hls.hw.layout import LIMB_BITS
@@ -20,17 +22,18 @@ from bnn_hls.hw.plan import build_plan
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.weight_load import WeightLoad, has_weight_memory, weight_rows
-from bnn_hls.model import birealnet, randomise_birealnet
+from bnn_hls.model import birealnet, birealnet18, randomise_birealnet
+from bnn_hls.tools.fit import FoldingSweep, fastest_fit
 from bnn_hls.tools.simulate import generate_rtl, simulate
 from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
 
-TARGET_CYCLES = 64  # folds every layer of the small network: each has a weight memory
+TARGET_CYCLES = 64  # folds every layer of the micro network: each has a weight memory
 
 
 @pytest.fixture(scope="module")
 def small_graph():
-    return compile_model(randomise_birealnet(birealnet(SMALL), seed=2)).graph
+    return compile_model(randomise_birealnet(birealnet(MICRO_ARCH), seed=2)).graph
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def test_the_load_stream_is_every_memory_row_by_row(small_graph):
     load = WeightLoad.for_plan(plan, Technology.GENERIC, everything=True)
     assert [m.stage for m in load.memories] == [
         name for name, p in plan.stages.items() if has_weight_memory(p.stage)]
-    assert len(load.memories) == 5
+    assert len(load.memories) == 3  # stem, binary conv, fc
     beats = iter(load.stream(plan).tolist())
     for memory in load.memories:
         stage = plan.stages[memory.stage].stage
@@ -67,7 +70,7 @@ def test_a_design_with_a_weight_port_is_lint_clean_and_has_no_rom_file(loaded_de
     manifest = json.loads((rtl / "manifest.json").read_text())
     assert manifest["memory_files"] == []
     load = manifest["weight_load"]
-    assert len(load["memories"]) == 5 and not any(m["uram"] for m in load["memories"])
+    assert len(load["memories"]) == 3 and not any(m["uram"] for m in load["memories"])
     assert (rtl / WEIGHTS_FILE).stat().st_size == 8 * load["beats"]
     assert lint(sources, manifest["top"]) == ""
     assert slang_errors(sources, manifest["top"]) == []
@@ -75,7 +78,7 @@ def test_a_design_with_a_weight_port_is_lint_clean_and_has_no_rom_file(loaded_de
 
 def test_weights_through_the_port_are_bit_exact_after_every_reset(loaded_design, small_graph):
     _, rtl, _ = loaded_design
-    pixels = np.random.default_rng(0).integers(0, 256, (4, 1, 6, 6))
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 3, 4, 4))
     report = simulate(small_graph, rtl, pixels, frame_groups=2, stall_in=0.3, stall_out=0.3)
     assert report.exact_images == 4 and report.divergence is None, report.summary(200)
 
@@ -88,3 +91,22 @@ def test_weights_through_the_port_are_bit_exact_after_every_reset(loaded_design,
     report = simulate(small_graph, rtl, pixels[:1])
     assert report.divergence is not None and report.divergence.layer == "fc", \
         report.summary(200)
+
+
+@pytest.mark.slow  # the Bi-Real-18 fit search: about a minute
+def test_bireal18_on_zcu104_loads_its_ultraram_weights_through_the_port(tmp_path):
+    import torch
+
+    torch.manual_seed(0)
+    graph = compile_model(birealnet18().eval()).graph
+    board = load_board("zcu104")
+    fit = fastest_fit(FoldingSweep(graph), board).best
+    assert fit is not None and fit.load_bits > 0
+    design = RtlDesign(fit.plan, technology=board.technology)
+    assert all(m.uram for m in design.load.memories)
+    assert design.load.bits == fit.load_bits  # what the fit found in UltraRAM, all of it
+    name = design.load.memories[0].stage
+    source = tmp_path / f"{design.module(name)}.sv"
+    source.write_text(design.tiles[name].render(name))
+    assert '(* ram_style = "ultra" *)' in source.read_text()
+    assert lint([source], design.module(name)) == ""

@@ -10,6 +10,10 @@ The AXI DMA (cell ``dma``, simple mode) streams a batch of images in one transfe
 accelerator counts pixels, so it needs no TLAST between images. Its S2MM side ends a transfer
 at TLAST, which the accelerator raises on each image's last logit beat, so the logits come
 back in one receive transfer per image.
+
+A design with a weight port (UltraRAM weights, or compiled with --load-weights) gets its
+weights (weights.bin, 64-bit beats) through a second DMA (cell ``weight_dma``) once the PL is
+programmed: the accelerator takes no image before the last weight.
 """
 
 from __future__ import annotations
@@ -32,6 +36,23 @@ class BnnOverlay:
         self.output = BeatFormat.from_json(config["output"])
         self.overlay = Overlay(str(bitfile), download=download)
         self.dma = self.overlay.dma
+        if config.get("weights"):
+            self.load_weights(Path(description).parent / config["weights"]["file"],
+                              config["weights"]["beats"])
+
+    def load_weights(self, path: Path, beats: int) -> None:
+        """Send the weight port's stream; the accelerator keeps it until the next reset."""
+        stream = np.fromfile(path, dtype="<u8")
+        if len(stream) != beats:
+            raise ValueError(f"{path}: {len(stream)} beats, the accelerator takes {beats}")
+        buffer = allocate(shape=stream.shape, dtype=np.uint64)
+        try:
+            buffer[:] = stream
+            buffer.flush()
+            self.overlay.weight_dma.sendchannel.transfer(buffer)
+            self.overlay.weight_dma.sendchannel.wait()
+        finally:
+            buffer.freebuffer()
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """[N, C, H, W] pixels -> [N, classes] integer logits, bit-exact with the golden

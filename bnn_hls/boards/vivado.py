@@ -88,9 +88,10 @@ def _top_streams(path: Path, layouts) -> TopStreams:
         raise BnnHlsError(f"{path}: {exc}") from None
 
 
-def render_wrapper(core: str, streams: TopStreams) -> str:
+def render_wrapper(core: str, streams: TopStreams, weight_beats: int = 0) -> str:
+    """``weight_beats``: the core's weight port takes that many beats (0: it has none)."""
     return render("vivado/accel_wrapper.v.j2", module=WRAPPER, core=core,
-                  input=streams.input, output=streams.output)
+                  input=streams.input, output=streams.output, weight_beats=weight_beats)
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,20 @@ def _check_hls_project(hls_dir: Path, board: Board) -> None:
                           f"--part {board.part}")
 
 
-def _package_rtl(rtl_dir: Path, out_dir: Path, context: dict) -> TopStreams:
-    """The wrapper and package_ip.tcl for the RTL in ``rtl_dir``."""
+def _package_rtl(rtl_dir: Path, out_dir: Path, context: dict) -> tuple[TopStreams, dict | None]:
+    """The wrapper and package_ip.tcl for the RTL in ``rtl_dir``, and its weight port's
+    stream (whose file is copied beside the driver), if it has one."""
     manifest, streams = rtl_streams(rtl_dir)
-    missing = [name for name in manifest["sources"] + manifest["memory_files"]
-               if not (rtl_dir / name).is_file()]
+    weights = manifest.get("weight_load")
+    named = manifest["sources"] + manifest["memory_files"] + ([weights["file"]] if weights
+                                                              else [])
+    missing = [name for name in named if not (rtl_dir / name).is_file()]
     if missing:
         raise BnnHlsError(f"{rtl_dir}: missing {', '.join(missing)} named by manifest.json")
-    (out_dir / f"{WRAPPER}.v").write_text(render_wrapper(manifest["top"], streams))
+    if weights:
+        shutil.copyfile(rtl_dir / weights["file"], out_dir / weights["file"])
+    (out_dir / f"{WRAPPER}.v").write_text(render_wrapper(
+        manifest["top"], streams, weights["beats"] if weights else 0))
     (out_dir / "package_ip.tcl").write_text(render(
         "vivado/package_rtl.tcl.j2", **context, wrapper_module=WRAPPER,
         sources=[_relative(rtl_dir / name, out_dir) for name in manifest["sources"]]
@@ -192,7 +199,7 @@ def _package_rtl(rtl_dir: Path, out_dir: Path, context: dict) -> TopStreams:
         memory_files=[_relative(rtl_dir / name, out_dir) for name in manifest["memory_files"]],
         vendor=IP_VENDOR, library=IP_LIBRARY, version=IP_VERSION,
         display_name=f"bnn-hls accelerator ({manifest['top']})"))
-    return streams
+    return streams, weights
 
 
 def _package_hls(hls_dir: Path, board: Board, out_dir: Path, context: dict) -> TopStreams:
@@ -221,8 +228,9 @@ def write_vivado_project(rtl_dir: Path, board: Board, out_dir: Path, clock_mhz: 
     accelerator = Accelerator.HLS if hls_dir is not None else Accelerator.RTL
     context = {"project": PROJECT, "board_title": board.title, "board_part":
                board.vivado.board_part, "part": board.part, "clock_mhz": f"{clock_mhz:g}"}
+    weights = None
     if accelerator is Accelerator.RTL:
-        streams = _package_rtl(Path(rtl_dir), out_dir, context)
+        streams, weights = _package_rtl(Path(rtl_dir), out_dir, context)
         converters, paths = stream_paths(streams, streams.input.beat_bytes,
                                          streams.output.beat_bytes)
     else:
@@ -240,9 +248,13 @@ def write_vivado_project(rtl_dir: Path, board: Board, out_dir: Path, clock_mhz: 
                   *(f"{c.name}/aclk" for c in converters)]
     reset_pins = ["dma/axi_resetn", "ctrl_interconnect/aresetn", "mem_interconnect/aresetn",
                   "accel/ap_rst_n", *(f"{c.name}/aresetn" for c in converters)]
+    if weights:
+        paths.append(("weight_dma/M_AXIS_MM2S", "accel/s_axis_weights"))
+        clock_pins += ["weight_dma/s_axi_lite_aclk", "weight_dma/m_axi_mm2s_aclk"]
+        reset_pins.append("weight_dma/axi_resetn")
     (out_dir / "block_design.tcl").write_text(render(
         "vivado/block_design.tcl.j2", **context, ps=ps, dma=dma, converters=converters,
-        streams=paths, clock_pins=clock_pins, reset_pins=reset_pins))
+        streams=paths, clock_pins=clock_pins, reset_pins=reset_pins, weights=weights))
     (out_dir / f"{PROJECT}.xdc").write_text(render("vivado/constraints.xdc.j2", **context))
     main = out_dir / MAIN_SCRIPT
     main.write_text(render("vivado/build.tcl.j2", **context))
@@ -251,5 +263,7 @@ def write_vivado_project(rtl_dir: Path, board: Board, out_dir: Path, clock_mhz: 
         shutil.copyfile(Path(__file__).parent / name, out_dir / name)
     formats = {key: fmt.to_json() for key, fmt in streams.beat_formats().items()}
     (out_dir / STREAM_DESCRIPTION).write_text(json.dumps(
-        {"accelerator": accelerator.value, "clock_mhz": clock_mhz, **formats}, indent=1))
+        {"accelerator": accelerator.value, "clock_mhz": clock_mhz, **formats,
+         "weights": weights and {"file": weights["file"], "beats": weights["beats"]}},
+        indent=1))
     return main

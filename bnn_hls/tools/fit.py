@@ -100,7 +100,8 @@ class FitReport:
                  f"estimate:", *("  " + u.describe() for u in self.uses)]
         if self.load_bits:
             lines.append(f"  {self.load_bits / 1e6:.2f} Mbit of weights sit in UltraRAM, which "
-                         f"the bitstream cannot initialise: they must be loaded at start-up")
+                         f"the bitstream cannot initialise: the RTL gets a weight port, and "
+                         f"the PYNQ driver sends them at start-up (rtl/weights.bin)")
         return "\n".join(lines)
 
 
