@@ -62,6 +62,14 @@ def test_build_without_rtl_or_for_an_unknown_board_is_one_line(tmp_path, capsys)
     assert len(lines) == 2 and "compile with --rtl" in lines[0] and "de10-nano" in lines[1]
 
 
+def test_a_design_with_a_weight_port_is_refused_by_the_uart_wrapper(tiny_compiled, tmp_path,
+                                                                    capsys):
+    generate_rtl(tiny_compiled.graph, tmp_path, target_cycles=256, load_weights=True)
+    assert main(["build", str(tmp_path), "--board", "ulx3s"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "s_axis_weights" in lines[0] and "manifest.json" in lines[0]
+
+
 ONE_BLOCK_ARCH = ArchConfig(  # the smallest Bi-Real net: stem and one binary block
     name="one_block", in_channels=1, input_size=6, num_classes=3,
     stem=StemConfig(channels=8, kernel=3, stride=1, maxpool=None),

@@ -70,6 +70,10 @@ def write_board_rtl(out: Path, board: Board, clock_mhz: float, baud: int) -> tup
     if not manifest_path.is_file():
         raise BnnHlsError(f"{out}: no rtl/manifest.json; compile with --rtl first")
     manifest = json.loads(manifest_path.read_text())
+    if manifest.get("weight_load"):  # the UART link carries images only
+        raise BnnHlsError(f"{manifest_path}: the design loads its weights through "
+                          f"s_axis_weights, which the {board.name} UART wrapper does not "
+                          "drive; compile without --load-weights")
     build = out / f"board-{board.name}"
     build.mkdir(parents=True, exist_ok=True)
     # YoWASP tools see only their working directory: the RTL and its ROM files go beside them.
