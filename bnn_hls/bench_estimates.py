@@ -93,6 +93,8 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: XnorMvuStage(_bits(r, 16, 72), pe=4, simd=8, pixels_per_image=64),
             lambda r: XnorMvuStage(_bits(r, 16, 144), pe=16, simd=16, pixels_per_image=64),
             lambda r: XnorMvuStage(_bits(r, 32, 576), pe=2, simd=64, pixels_per_image=16),
+            # not used to derive the estimates
+            lambda r: XnorMvuStage(_bits(r, 32, 288), pe=8, simd=32, pixels_per_image=16),
         ],
         "real_mvu": [
             lambda r: RealMvuStage(_int8(r, 16, 27), pe=4, simd=3, elem_width=8,
@@ -126,6 +128,7 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: FifoStage(StreamLayout(64, 16, 8, True), 16),
             lambda r: FifoStage(StreamLayout(64, 64, 8, True), 100),
             lambda r: FifoStage(StreamLayout(128, 32, 8, True), 600),
+            lambda r: FifoStage(StreamLayout(64, 16, 8, True), 600),  # not used to derive
         ],
     }
 

@@ -27,7 +27,7 @@ from bnn_hls.hw.estimates import (
 )
 from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
 from bnn_hls.hw.plan import build_plan
-from bnn_hls.hw.stages import XnorMvuStage
+from bnn_hls.hw.stages import WindowStage, XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.model import birealnet18
@@ -56,14 +56,17 @@ def test_block_count_takes_the_best_aspect_ratio():
     assert Memory(16384, 1, False).blocks == 1
 
 
-def test_xnor_mvu_estimate_within_25_percent_of_yosys_ecp5(tmp_path):
-    """One small tile through synth_ecp5 (the faster flow); the bench covers the rest. The
-    estimates do not yet count the popcount register ranks a fast clock adds, so the tile is
-    built for a clock slow enough to need none."""
-    stage = XnorMvuStage(np.random.default_rng(0).integers(0, 2, (16, 72)).astype(bool),
-                         pe=4, simd=8, pixels_per_image=64)
-    timing = RtlTiming(clock_mhz=50)
-    assert timing.popcount_stages(stage.simd) == 0
+@pytest.mark.parametrize("stage", [
+    # A pipelined popcount (2 ranks at 200 MHz), the replay RAM in LUTRAM, the ROMs in logic.
+    XnorMvuStage(np.random.default_rng(0).integers(0, 2, (16, 72)).astype(bool),
+                 pe=4, simd=8, pixels_per_image=64),
+    # The row buffer's slots in LUTRAM, the window's merged valid registers.
+    WindowStage(16, 8, 8, 3, 1, 1, simd=16),
+], ids=["xnor_mvu", "window"])
+def test_estimate_within_25_percent_of_yosys_ecp5(stage, tmp_path):
+    """Small tiles through synth_ecp5 (the faster flow), built for the default clock whose
+    register ranks the estimate counts; the bench covers the rest."""
+    timing = RtlTiming()
     tile = tile_for(stage, timing)
     for name, text in tile.memory_files("dut").items():
         (tmp_path / name).write_text(text)
@@ -71,11 +74,25 @@ def test_xnor_mvu_estimate_within_25_percent_of_yosys_ecp5(tmp_path):
     source.write_text(tile.render("dut"))
     flow, technology = FLOWS["ecp5"]
     measured = synthesized(synth([source], tile.module_name("dut"), tmp_path, flow), flow)
-    estimate = estimate_stage(stage, technology)
+    estimate = estimate_stage(stage, technology, timing)
     assert abs(estimate.luts - measured.luts) <= 0.25 * measured.luts, (estimate, measured)
     assert abs(estimate.ffs - measured.ffs) <= 0.25 * measured.ffs, (estimate, measured)
     assert (estimate.bram_bits, estimate.lutram_bits) == (measured.bram_bits,
                                                           measured.lutram_bits)
+
+
+def test_estimate_counts_the_clock_s_popcount_ranks():
+    """A faster clock adds popcount register ranks: the estimate gains exactly their
+    flip-flops (lanes and the control bits beside them) and no LUTs."""
+    stage = XnorMvuStage(np.random.default_rng(0).integers(0, 2, (16, 72)).astype(bool),
+                         pe=4, simd=8, pixels_per_image=64)
+    slow, fast = RtlTiming(clock_mhz=50), RtlTiming(clock_mhz=200)
+    assert (slow.popcount_stages(8), fast.popcount_stages(8)) == (0, 2)
+    a, b = (estimate_stage(stage, Technology.LATTICE_ECP5, t) for t in (slow, fast))
+    assert b.luts == a.luts
+    # Per lane (4 XNOR + the valid count) the 8-bit tree's 11 register bits, and 5 control
+    # bits per rank.
+    assert b.ffs - a.ffs == 5 * 11 + 2 * 5
 
 
 @pytest.fixture(scope="module")

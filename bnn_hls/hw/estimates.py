@@ -14,11 +14,13 @@ Memories are placed once, by :func:`place_memory`, with the costs Yosys's
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from functools import singledispatch
 
-from bnn_hls.hw.intervals import ceil_div, clog2
+from bnn_hls.hw.intervals import Interval, ceil_div, clog2
 from bnn_hls.hw.plan import DataflowPlan
+from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -34,6 +36,7 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
 BLOCK_BITS = 18 * 1024  # RAMB18 (a RAMB36 is two) and DP16KD
 # Aspect ratios of an 18 Kbit block as a simple dual-port RAM (the same on both families).
@@ -46,6 +49,7 @@ URAM_BITS = URAM_DEPTH * URAM_WIDTH
 RAM_LOGIC_COST = 1.0
 BLOCK_COST, URAM_COST = 128, 1024
 LUTRAM_MUX_COST = 0.5  # memory_libmap's FACTOR_MUX, per multiplexer input and bit
+DSP_OPERAND_BITS = 18  # the RTL's signed multiplier limbs (backends/rtl/cycles.py)
 
 
 class Placement(enum.Enum):
@@ -66,10 +70,10 @@ class Fabric:
     lutram_luts: int  # LUTs the cell occupies
     lutram_cost: int  # memory_libmap cost of that cell
     has_uram: bool
+    block_ram_bypass: bool  # a writable block RAM needs a read-during-write bypass in logic
     dsp_a: int  # widest multiplier operands one DSP takes
     dsp_b: int
-    popcount_luts_per_bit: float
-    popcount_lane_luts: int  # per lane beside the per-bit cost
+    shift_register_min: int  # shortest register chain mapped to a shift-register LUT (0: none)
     rom_luts_per_bit: float  # a ROM in soft logic, measured (0: from its structure)
     dsp_registers: bool  # a DSP absorbs its operand and product registers
     dsp_glue_luts: int  # LUTs beside each DSP multiplier (operand extension), measured
@@ -90,12 +94,12 @@ XILINX_LUTRAM_SP = ((32, 8), (64, 4))
 FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
-    Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, 25, 18,
-                                      1.1, 4, 0.077, True, 0),
+    Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, False,
+                                      25, 18, 3, 0.077, True, 0),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              27, 18, 1.1, 4, 0.077, True, 0),
-    Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, 18, 18, 7.75, -20,
-                                    0, False, 21),
+                                              False, 27, 18, 3, 0.077, True, 0),
+    Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, True, 18, 18, 0, 0,
+                                    False, 21),
 }
 FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
 
@@ -183,7 +187,10 @@ def needs_loading(memory: Memory, fab: Fabric) -> bool:
 def memory_resources(memory: Memory, fab: Fabric) -> Resources:
     placement = place_memory(memory, fab)
     if placement is Placement.BLOCK:
-        return Resources(bram_bits=BLOCK_BITS * memory.blocks)
+        # A RAM read in the cycle of a write to another address: where the block cannot
+        # promise the old word, synthesis keeps the written word and selects it.
+        bypass = memory.writable and fab.block_ram_bypass
+        return Resources(luts=memory.width if bypass else 0, bram_bits=BLOCK_BITS * memory.blocks)
     if placement is Placement.URAM:
         return Resources(uram_bits=URAM_BITS * memory.urams)
     if placement is Placement.LUTRAM:
@@ -217,26 +224,64 @@ def mux_luts(inputs: int, width: int, fab: Fabric) -> int:
     return width * ceil_div(inputs - 1, fab.mux_inputs - 1)
 
 
-def counter(n: int) -> Resources:
-    """A wrapping counter over 0..n-1: an adder, a compare with the last value, registers."""
-    bits = max(1, clog2(n))
-    return Resources(luts=bits + ceil_div(bits, 3), ffs=bits) if n > 1 else Resources()
+def counter_bits(n: int) -> int:
+    """Register bits of a counter over 0..n-1 (none for a constant, which synthesis drops)."""
+    return clog2(n) if n > 1 else 0
 
 
-def adder(width: int, count: int = 1) -> Resources:
-    """``count`` carry-chain adders of ``width`` bits: one LUT per bit on either family."""
-    return Resources(luts=width * count)
+def adder_luts(width: int, fab: Fabric) -> int:
+    """A ``width``-bit carry-chain adder: a LUT per position (LUT6 + CARRY4/8), or a CCU2C
+    (counted as two LUT4s) per two positions."""
+    return width if fab.lut_inputs == 6 else 2 * ceil_div(width, 2)
+
+
+def adders(width: int, fab: Fabric, count: int = 1) -> Resources:
+    return Resources(luts=count * adder_luts(width, fab))
+
+
+def compare_luts(width: int, fab: Fabric) -> int:
+    """An equality compare with a constant: a LUT per ``lut_inputs`` bits and their AND."""
+    return ceil_div(width, fab.lut_inputs - 1) if width else 0
+
+
+def counter(n: int, fab: Fabric) -> Resources:
+    """A wrapping counter over 0..n-1: an incrementer and the compare with the last value."""
+    bits = counter_bits(n)
+    return Resources(luts=adder_luts(bits, fab) + compare_luts(bits, fab), ffs=bits)
 
 
 def registers(bits: int) -> Resources:
     return Resources(ffs=bits)
 
 
-def popcount_luts(width: int, fab: Fabric) -> int:
-    """An XNOR-popcount lane: the tree of small carry-chain adders of
-    bnn_hls.backends.rtl.popcount with the XNOR and mask in its first LUTs (measured per
-    input bit with python -m bnn_hls.bench_estimates)."""
-    return max(width, round(width * fab.popcount_luts_per_bit) + fab.popcount_lane_luts)
+def luts(count: int) -> Resources:
+    return Resources(luts=count)
+
+
+def tree_adder_luts(adder: Adder, fab: Fabric) -> int:
+    """One adder ``a + b + c`` of the popcount tree. On a LUT6 fabric only the carry-chain
+    positions where two operands overlap need a LUT (a lone operand bit drives the chain
+    directly; c rides the carry-in); a CCU2C chain spans the whole result and one position
+    more for the carry-in."""
+    if fab.lut_inputs == 6:
+        return sorted(t.width for t in adder.terms)[-2]
+    return adder_luts(adder.out.width + 1, fab)
+
+
+def popcount_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources:
+    """One popcount of bnn_hls.hw.popcount_tree pipelined in ``stages`` ranks, and for an XNOR
+    lane each bit's XNOR-and-mask LUT. Its registers come from the tree; on Xilinx a value
+    delayed through ``shift_register_min`` ranks or more goes to a shift-register LUT
+    (SRL16E) instead of flip-flops."""
+    tree, root = plan_tree(width)
+    staged = pipeline(tree, root, stages)
+    chains: dict[str, list[int]] = {}
+    for r in staged.registers:  # value_q1, value_q2, ...: one chain per delayed value
+        chains.setdefault(r.name.rsplit("_q", 1)[0], []).append(r.width)
+    ffs = sum(sum(c) for c in chains.values()
+              if not fab.shift_register_min or len(c) < fab.shift_register_min)
+    return Resources(luts=sum(tree_adder_luts(a, fab) for a in tree) + 1
+                     + (width if xnor else 0), ffs=ffs)
 
 
 def multipliers(count: int, a_width: int, b_width: int, fab: Fabric) -> Resources:
@@ -252,11 +297,24 @@ def total(*parts: Resources) -> Resources:
     return sum(parts, Resources())
 
 
+def tree_registered_levels(leaves: int, stages: int) -> tuple[int, ...]:
+    """The levels (1-based) of a pairwise reduction tree over ``leaves`` values after which
+    its ``stages`` register ranks sit, spread evenly over the levels and the fold into the
+    running value (as backends/rtl/trees.py places them)."""
+    span, cuts = clog2(leaves) + 1, stages + 1
+    return tuple(d for d in range(1, span) if d * cuts // span > (d - 1) * cuts // span)
+
+
+def tree_register_values(leaves: int, stages: int) -> int:
+    """Values a reduction tree's register ranks hold: a level ``d`` has ceil(leaves / 2**d)."""
+    return sum(ceil_div(leaves, 1 << d) for d in tree_registered_levels(leaves, stages))
+
+
 # --- stages ------------------------------------------------------------------------------------
 
 
 @singledispatch
-def stage_resources(stage: Stage, fab: Fabric) -> Resources:
+def stage_resources(stage: Stage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     raise TypeError(f"no resource estimate for {type(stage).__name__}")
 
 
@@ -270,12 +328,29 @@ def _memories(stage: Stage) -> list[Memory]:
     return []
 
 
+def weight_rom(stage: XnorMvuStage) -> Memory:
+    """One PE's weight ROM: a word per step."""
+    return Memory(stage.steps_per_pixel, stage.simd, False)
+
+
 @_memories.register
 def _(stage: XnorMvuStage) -> list[Memory]:
-    rom = [Memory(stage.steps_per_pixel, stage.simd, False)] * stage.pe
     replay = ([Memory(stage.synapse_folds, 2 * stage.simd, True, single_port=True)]
               if stage.neuron_folds > 1 else [])
-    return rom + replay
+    return [weight_rom(stage)] * stage.pe + replay
+
+
+def distinct_weight_columns(stage: XnorMvuStage) -> int:
+    """Weight bits (PE, lane) whose values over the steps differ from every other's and are
+    not constant: a ROM in logic holds one LUT function (and register) per such column, since
+    synthesis merges identical ones and drops constants."""
+    columns = set()
+    for pe_words in stage.rom_words:
+        for bit in range(stage.simd):
+            column = tuple((int(word) >> bit) & 1 for word in pe_words)
+            if any(column) and not all(column):
+                columns.add(column)
+    return len(columns)
 
 
 @_memories.register
@@ -288,13 +363,13 @@ def _(stage: RealMvuStage) -> list[Memory]:
     return rom + vector
 
 
-def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
-    return [Memory(depth, width, True)] * slots
-
-
 def row_slots(kernel: int) -> int:
     """The row buffer's slots: the K window rows plus one, a power of two (swg_lines)."""
     return 1 << clog2(kernel + 1)
+
+
+def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
+    return [Memory(depth, width, True)] * slots
 
 
 @_memories.register
@@ -311,104 +386,178 @@ def _(stage: PoolStage) -> list[Memory]:
 
 @_memories.register
 def _(stage: GlobalSumStage) -> list[Memory]:
-    return ([Memory(stage.folds, stage.lanes * stage.out_width, True, registered_read=False)]
+    return ([Memory(stage.folds, stage.lanes * stage.out_width, True)]
             if stage.folds > 1 else [])
+
+
+def fifo_slots(stage: FifoStage) -> int:
+    """Beats the FIFO tile holds: the stage's depth, at least the 4 a full-rate stream needs
+    past the write, read and head registers (backends/rtl/streams.py)."""
+    return max(stage.depth, 4)
 
 
 @_memories.register
 def _(stage: FifoStage) -> list[Memory]:
-    # The head register is the FIFO's own (it bypasses the memory when the FIFO is empty).
-    return [Memory(stage.depth, stage.layout.beat_width + 1, True, registered_read=False)]
+    return [Memory(fifo_slots(stage), stage.layout.beat_width + 1, True)]
 
 
 def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
-    return total(logic, *(memory_resources(m, fab) for m in _memories(stage)))
+    """The logic and the memories, with the registers of a block RAM's read-during-write
+    bypass (the written word and the read's: 2 x width), once for memories written the same
+    data (the row buffer's slots)."""
+    memories = _memories(stage)
+    bypassed = {m for m in memories
+                if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK}
+    return total(logic, *(memory_resources(m, fab) for m in memories),
+                 *(registers(2 * m.width) for m in bypassed))
 
 
 @stage_resources.register
-def _(stage: XnorMvuStage, fab: Fabric) -> Resources:
-    pe, simd, acc = stage.pe, stage.simd, stage.count_width
+def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/mvu.sv.j2 with the behavioural lanes."""
+    pe, simd, acc, dot = stage.pe, stage.simd, stage.count_width, stage.dot_width
+    sf, nf = stage.synapse_folds, stage.neuron_folds
+    ranks = timing.popcount_stages(simd)
+    replayed = nf > 1
+    rom = weight_rom(stage)
+    if place_memory(rom, fab) is Placement.LOGIC:
+        # The ROM's read and the lane inputs' weight registers, per distinct weight column.
+        columns = distinct_weight_columns(stage)
+        weights = Resources(luts=columns * rom_luts(Memory(rom.depth, 1, False), fab),
+                            ffs=2 * columns)
+    else:  # the block's own read register, then the lane inputs' weight register
+        weights = total(*(memory_resources(rom, fab) for _ in range(pe)),
+                        registers(pe * simd))
+    lanes = total(*[popcount_lane(simd, ranks, fab, xnor=True)] * pe,
+                  popcount_lane(simd, ranks, fab, xnor=False))
+    partial = stage.last_fold_lanes < pe
     datapath = total(
-        Resources(luts=(pe + 1) * popcount_luts(simd, fab)),  # PE lanes + the valid count
-        adder(acc, pe + 1),  # accumulators
-        adder(stage.dot_width, pe),  # 2 * agreements - valid
-        registers((pe + 1) * acc + pe * stage.dot_width),
-        # The operand beat, or the stream beat beside the replay's read register; the
-        # weight words are the ROMs' read registers.
-        registers(2 * simd),
-        Resources(luts=2 * simd if stage.neuron_folds > 1 else 0),  # replay / stream select
+        weights, lanes,
+        # Accumulators (the first step's clear in their LUTs), then 2 * agreements - valid.
+        adders(acc, fab, pe + 1), registers((pe + 1) * acc),
+        adders(dot, fab, pe), registers(pe * dot),
+        luts(pe * dot if partial and fab.lut_inputs == 4 else 0),  # idle lanes' zero
+        # The operand beat (beside the replay's read register, the memory's, and a select
+        # between them), then the lane inputs' beat.
+        registers(2 * simd + 2 * simd), luts(2 * simd if replayed else 0),
     )
-    control = total(counter(stage.synapse_folds), counter(stage.neuron_folds),
-                    counter(stage.steps_per_pixel), registers(12), Resources(luts=10))
-    return _with_memories(stage, total(datapath, control), fab)
+    # Step counters, their control bits through the operand, lane and popcount ranks, the
+    # accumulate flags and the output handshake.
+    control = total(counter(sf, fab), counter(nf, fab), counter(stage.steps_per_pixel, fab),
+                    registers(5 * (ranks + 2) + 6 + (1 if replayed else 0)),
+                    luts(8 + pe * (1 if partial else 0)))
+    replay = [memory_resources(m, fab) for m in _memories(stage)[pe:]]
+    return total(datapath, control, *replay)
 
 
-@stage_resources.register
-def _(stage: RealMvuStage, fab: Fabric) -> Resources:
-    pe, simd, ew = stage.pe, stage.simd, stage.elem_width
+def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resources:
+    """The multipliers with their operand and product registers, and each PE's adder tree."""
+    pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
-    datapath = total(
-        multipliers(pe * simd, ew, stage.weight_width, fab),
-        # Operand and product registers, inside the DSPs where they can hold them.
-        registers(0 if fab.dsp_registers else pe * simd * prod_w + simd * ew),
-        adder(acc_w, pe * simd),  # the adder chain over SIMD products (+ accumulator)
-        registers(pe * acc_w * (2 if stage.synapse_folds > 1 else 1)),
-        Resources(luts=simd * ew if stage.with_valid else 0),  # valid masks
-        Resources(luts=simd * ew if stage.neuron_folds > 1 else 0),  # operand select
+    weight_regs = pe * simd * ww * (2 if stage.steps_per_pixel > 1 else 0)  # ROM row, again
+    operand_regs = 2 * simd * ew + weight_regs
+    product_regs = pe * simd * prod_w
+    absorbed = (pe * simd * ww * (2 if stage.steps_per_pixel > 1 else 0) + product_regs
+                if fab.dsp_registers else 0)
+    tree_values = tree_register_values(simd, tree_stages)
+    return total(
+        multipliers(pe * simd, ew, ww, fab),
+        registers(operand_regs + product_regs - absorbed),
+        adders(acc_w, fab, pe * (simd - 1)), registers(pe * tree_values * acc_w),
     )
-    control = total(counter(stage.synapse_folds), counter(stage.neuron_folds),
-                    counter(stage.pixels_per_image), counter(stage.steps_per_pixel),
-                    registers(8), Resources(luts=8))
+
+
+@stage_resources.register
+def _(stage: RealMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/mvu_real.sv.j2."""
+    pe, simd, ew, acc_w = stage.pe, stage.simd, stage.elem_width, stage.out_width
+    sf, nf = stage.synapse_folds, stage.neuron_folds
+    tree_stages = timing.product_tree_stages(simd)
+    kept = nf > 1 and sf == 1  # the input vector in a register rather than a RAM
+    datapath = total(
+        _real_products(stage, fab, tree_stages),
+        adders(acc_w, fab, pe), registers(pe * acc_w * (2 if sf > 1 else 1)),  # sum, output
+        luts(simd * ew if stage.with_valid else 0),  # valid masks
+        luts(simd * ew if nf > 1 else 0), registers(simd * ew if kept else 0),  # the vector
+    )
+    control_bits = 3 + (1 if sf > 1 else 0)
+    control = total(counter(sf, fab), counter(nf, fab), counter(stage.pixels_per_image, fab),
+                    counter(stage.steps_per_pixel, fab),
+                    registers(control_bits * (3 + tree_stages) + 2), luts(6))
     return _with_memories(stage, total(datapath, control), fab)
 
 
 def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: int,
                       fab: Fabric) -> Resources:
-    """swg_lines: each tap selecting its slot's registered read (the read registers are the
-    memories'), position counters and the reader/writer compare."""
-    slots = row_slots(stage.kernel)
-    row_w, col_w = clog2(2 * stage.height + 2 * slots) + 1, clog2(stage.width + 2 * slots) + 1
+    """swg_lines: the RAMs' registered reads (the memories' own) and their output register,
+    each tap selecting its slot, position counters and the reader/writer compares."""
+    slots, k = row_slots(stage.kernel), stage.kernel
+    slot_w = clog2(slots)
+    row_w = Interval(-stage.pad, 2 * stage.height + slots + k).width
+    col_w = Interval(-stage.pad, stage.width + k + stage.stride).width
+    addr_w = max(1, clog2(stage.width * folds))
     return total(
-        Resources(luts=stage.kernel * mux_luts(slots, beat_width, fab)),
-        registers(stage.kernel * (clog2(slots) + 1)),
-        counter(folds), counter(stage.kernel),
-        registers(3 * row_w + 3 * col_w + clog2(slots) * 2 + 4),
-        adder(row_w, 6), adder(col_w, 6), Resources(luts=2 * clog2(stage.width * folds + 1)),
+        registers(slots * beat_width),  # the reads' output register
+        luts(k * mux_luts(slots, beat_width, fab)), registers(k * beat_width),  # taps
+        registers(2 * k * slot_w + 3 * k + 9),  # tap slots and valids, stage flags
+        counter(folds, fab), counter(folds, fab), counter(k, fab),  # write / read fold, kw
+        # writer row, column, slot; reader top, left, base, the window's needs
+        registers(3 * row_w + 3 * col_w + 2 * slot_w),
+        adders(row_w, fab, 8), adders(col_w, fab, 8), adders(slot_w, fab, 2 + k),
+        adders(addr_w, fab, 2 if folds > 1 else 0), luts(2 * addr_w),
     )
 
 
 @stage_resources.register
-def _(stage: WindowStage, fab: Fabric) -> Resources:
+def _(stage: WindowStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/swg.sv.j2: the window register (kernel rows of K pixels), and the output
+    shift register with its load-or-shift select."""
     k, column = stage.kernel, stage.channels * stage.elem_width
     padded = stage.beats * stage.simd
-    # The window kept per kernel column, and the output shift register with its load-or-
-    # shift select. Its valid bits repeat per channel, so synthesis merges their registers.
+    # A tap's valid bit repeats over its channels; shifted by SIMD lanes per beat, blocks of
+    # gcd(channels, SIMD) lanes stay equal, and synthesis merges their registers.
+    valid_regs = ceil_div(padded, math.gcd(stage.channels, stage.simd))
     window = total(
         registers(k * k * column + k * k),
-        registers(padded * stage.elem_width), Resources(luts=padded * stage.elem_width),
-        counter(stage.beats + 1),
+        # load or shift: the enable is the flip-flop's, the 2:1 select a LUT per data bit
+        registers(padded * stage.elem_width + valid_regs),
+        luts(padded * stage.elem_width if stage.beats > 1 else 0),
+        registers(clog2(stage.beats + 1) + 3), adders(clog2(stage.beats + 1), fab), luts(4),
     )
     return _with_memories(stage, total(window, _row_buffer_logic(stage, column, 1, fab)), fab)
 
 
 @stage_resources.register
-def _(stage: PoolStage, fab: Fabric) -> Resources:
+def _(stage: PoolStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/pool_window.sv.j2: per lane a column tree over the K taps (compare and
+    select, or add), its register ranks, the running value and the output."""
     lanes, out_w, k = stage.lanes, stage.out_width, stage.kernel
-    per_tap = 2 * out_w if stage.is_max else out_w  # compare and select, or add
+    tree_stages = timing.pool_tree_stages(k)
+    per_op = (adder_luts(out_w, fab) + out_w) if stage.is_max else adder_luts(out_w, fab)
     pooling = total(
-        Resources(luts=lanes * k * per_tap),
-        registers(lanes * out_w * 2),  # running value, output
+        luts(lanes * k * per_op),  # K - 1 tree operations and the fold into the running value
+        luts(lanes * out_w * (k if stage.is_max else 1)),  # padding taps, the running restart
+        registers(lanes * out_w * (2 + tree_register_values(k, tree_stages))),
+        registers(3 * tree_stages + 2),
     )
     logic = total(pooling, _row_buffer_logic(stage, lanes * stage.in_width, stage.folds, fab))
     return _with_memories(stage, logic, fab)
 
 
 @stage_resources.register
-def _(stage: GlobalSumStage, fab: Fabric) -> Resources:
-    logic = total(adder(stage.out_width, stage.lanes), registers(stage.lanes * stage.out_width),
-                  counter(stage.folds), counter(stage.pixels), registers(2))
-    if stage.folds == 1:
-        logic = logic + registers(stage.lanes * stage.out_width)
+def _(stage: GlobalSumStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/pool_global.sv.j2: the beat, the running sums (a RAM over the folds, or
+    a register), their add and the output."""
+    sums = stage.lanes * stage.out_width
+    logic = total(
+        registers(stage.lanes * stage.in_width + 2 * sums), adders(stage.out_width, fab,
+                                                                   stage.lanes),
+        luts(sums if fab.lut_inputs == 4 else 0),  # the first pixel's clear
+        counter(stage.folds, fab), registers(counter_bits(stage.folds)),
+        counter(stage.pixels, fab), registers(6), luts(4),
+    )
+    if stage.folds > 1:  # the RAM's read register is `current`
+        logic = logic + registers(-sums)
     return _with_memories(stage, logic, fab)
 
 
@@ -420,64 +569,116 @@ def constants_rom(stage: AffineStage, fab: Fabric) -> Resources:
     return Resources(luts=rom_luts(Memory(stage.folds, width, False), fab))
 
 
+def operand_limb_widths(width: int) -> list[int]:
+    """The signed operand widths of an affine input's multiplier limbs: 17 unsigned bits and a
+    zero sign each, then the signed top (backends/rtl/cycles.py operand_limbs)."""
+    limbs = []
+    while width > DSP_OPERAND_BITS:
+        limbs.append(DSP_OPERAND_BITS)
+        width -= DSP_OPERAND_BITS - 1
+    return [*limbs, width]
+
+
+def multiplied_lanes(stage: AffineStage) -> int:
+    """Lanes needing a multiplier: with one fold a lane's multiplier is a constant, and a
+    constant 0 or a signed power of two is a shift, which synthesis builds without one."""
+    if stage.folds > 1:
+        return stage.lanes
+    return sum(1 for m in stage.lane_mults if m and abs(m) & (abs(m) - 1))
+
+
 @stage_resources.register
-def _(stage: AffineStage, fab: Fabric) -> Resources:
+def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/affine.sv.j2: operands, limb products, sum, shift and saturate. A Xilinx
+    DSP48 holds a limb's operand and product registers, the bias add and the sum register
+    (its post-adder); an ECP5 MULT18X18D holds its operand registers."""
     lanes, x_w = stage.lanes, stage.in_width + (0 if stage.in_signed else 1)
-    prod_w = stage.product.width
+    sum_w, mult_w, bias_w = stage.sum_width, stage.mult_width, stage.bias_width
+    limbs = operand_limb_widths(x_w)
+    split = len(limbs) > 1
+    products = sum(min(w + mult_w, sum_w) for w in limbs)
+    sums = 3 if split else 1  # the low and high sums, then their total
+    multiplied = multiplied_lanes(stage)
+    constants = stage.folds == 1  # the multiplier and bias registers hold constants
+    in_logic = (0 if constants else 2 * bias_w) + products + sum_w * sums  # beside operands
+    if fab.dsp_registers:  # in the DSPs, but for a split input's high sum and total
+        in_dsp = bias_w * split + sum_w * (sums - 1)
+        sum_adders = sums - 1
+    else:
+        in_dsp = in_logic
+        sum_adders = len(limbs) + split
+    unmultiplied = lanes - multiplied
+    regs = (multiplied * in_dsp + unmultiplied * (in_logic + x_w + (0 if constants else mult_w))
+            + lanes * stage.out_width)
+    saturates = stage.saturation.clamp_lo or stage.saturation.clamp_hi
     return total(
-        multipliers(lanes, x_w, stage.mult_width, fab),
-        # The product and its bias, in the DSPs' registers where they can hold them.
-        registers(lanes * ((0 if fab.dsp_registers else prod_w + stage.bias_width)
-                           + stage.out_width)),
-        adder(stage.sum_width, lanes),
-        Resources(luts=lanes * stage.out_width),  # saturation
+        *(multipliers(multiplied, w, mult_w, fab) for w in limbs),
+        registers(regs),
+        adders(sum_w, fab, multiplied * sum_adders + unmultiplied * (sums + 1)),
+        luts(lanes * 2 * stage.out_width if saturates else 0),  # compares and select
         constants_rom(stage, fab),
-        counter(stage.folds), registers(4),
+        counter(stage.folds, fab), registers(2 * (affine_stages(len(limbs)) + 1)),
     )
 
 
-@stage_resources.register
-def _(stage: BinariseStage, fab: Fabric) -> Resources:
-    return total(registers(stage.channels + 2), counter(stage.folds),
-                 Resources(luts=stage.lanes if stage.folds > 1 else 0))
+def affine_stages(limbs: int) -> int:
+    """The affine's registered stages before its output (operands, products, sums)."""
+    return 3 + (limbs > 1)
 
 
 @stage_resources.register
-def _(stage: ShortcutStage, fab: Fabric) -> Resources:
-    lanes, out_w = stage.lanes, stage.out_format.width
-    return total(adder(stage.work_width, 3 * lanes), Resources(luts=lanes * out_w),
-                 registers(lanes * out_w + 2), Resources(luts=2))
+def _(stage: BinariseStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/affine_binarise.sv.j2: the earlier folds' signs, the output."""
+    return total(registers((stage.folds - 1) * stage.lanes + stage.channels + 2),
+                 counter(stage.folds, fab), luts(3))
 
 
 @stage_resources.register
-def _(stage: RelaneStage, fab: Fabric) -> Resources:
+def _(stage: ShortcutStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/shortcut.sv.j2: per lane the rounding adds, the sum, saturation."""
+    lanes, out_w, work_w = stage.lanes, stage.out_format.width, stage.work_width
+    rounding = (stage.conv_shift > 0) + (stage.skip_shift > 0)
+    saturates = stage.saturation.clamp_lo or stage.saturation.clamp_hi
+    return total(adders(work_w, fab, lanes * (1 + rounding)),
+                 luts(lanes * 2 * out_w if saturates else 0),
+                 registers(lanes * (work_w + out_w) + 4), luts(3))
+
+
+@stage_resources.register
+def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/width_converter.sv.j2: a buffer of in_lanes + 2 * out_lanes - 1 lanes,
+    each keeping its value, taking the one out_lanes above it (the beat leaving) or one of
+    the entering beat's lanes at a fill level. The fill-level compares are shared by every
+    lane, so each held bit's select costs about one LUT."""
     capacity = stage.in_lanes + 2 * stage.out_lanes - 1
     per_lane = stage.width + 1  # data and the image-end flag
-    return total(registers(capacity * per_lane),
-                 # each held lane keeps, shifts down by out_lanes or takes an input lane
-                 # at one of several fill levels: about two LUTs per bit
-                 Resources(luts=2 * capacity * per_lane),
-                 counter(stage.in_folds), counter(stage.out_folds),
-                 adder(clog2(capacity + 1), 2), registers(clog2(capacity + 1) + 2))
+    fill_w = clog2(capacity + 1)
+    return total(registers(capacity * per_lane), luts(capacity * per_lane),
+                 counter(stage.in_folds, fab), counter(stage.out_folds, fab),
+                 adders(fill_w, fab, 2), registers(fill_w), luts(2 * capacity))
 
 
 @stage_resources.register
-def _(stage: ForkStage, fab: Fabric) -> Resources:
-    return total(registers(stage.branches), Resources(luts=2 * stage.branches + 1))
+def _(stage: ForkStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    return total(registers(stage.branches), luts(2 * stage.branches + 1))
 
 
 @stage_resources.register
-def _(stage: FifoStage, fab: Fabric) -> Resources:
-    addr = max(1, clog2(stage.depth))
-    width = stage.layout.beat_width + 1
+def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/stream_fifo.sv.j2: the memory with its read register, the head register,
+    the pointers and the two occupancy counts."""
+    slots = fifo_slots(stage)
+    count_w = clog2(slots + 1)
     return _with_memories(stage, total(
-        registers(width), Resources(luts=width),  # head register, bypass select
-        counter(stage.depth), counter(stage.depth), registers(clog2(stage.depth + 1)),
-        adder(clog2(stage.depth + 1)), Resources(luts=2 * addr)), fab)
+        registers(stage.layout.beat_width + 1),  # the head
+        counter(slots, fab), counter(slots, fab), registers(2 * count_w + 2),
+        adders(count_w, fab, 2), luts(2 * compare_luts(count_w, fab) + 4)), fab)
 
 
-def estimate_stage(stage: Stage, technology: Technology) -> Resources:
-    return stage_resources(stage, fabric(technology))
+def estimate_stage(stage: Stage, technology: Technology,
+                   timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """A stage's tile as the RTL backend builds it for ``timing``'s clock."""
+    return stage_resources(stage, fabric(technology), timing)
 
 
 # --- a whole plan ------------------------------------------------------------------------------
@@ -498,11 +699,13 @@ def _fifo_stages(plan: DataflowPlan) -> list[tuple[str, str, FifoStage]]:
              FifoStage(c.layout, c.depth)) for c in plan.channels if c.depth]
 
 
-def estimate_plan(plan: DataflowPlan, technology: Technology) -> list[StageEstimate]:
-    """Every stage of ``plan`` and every FIFO of its buffered channels."""
+def estimate_plan(plan: DataflowPlan, technology: Technology,
+                  timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
+    """Every stage of ``plan`` and every FIFO of its buffered channels, pipelined for
+    ``timing``'s clock."""
     fab = fabric(technology)
     placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _fifo_stages(plan)
-    return [StageEstimate(name, layer, stage_resources(stage, fab),
+    return [StageEstimate(name, layer, stage_resources(stage, fab, timing),
                           sum(m.bits for m in _memories(stage) if needs_loading(m, fab)))
             for name, layer, stage in placed]
 
