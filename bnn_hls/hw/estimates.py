@@ -204,14 +204,17 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
     return Resources(luts=rom_luts(memory, fab), ffs=memory.width)
 
 
-def rom_luts(memory: Memory, fab: Fabric) -> int:
-    """A ROM in LUTs: per output bit, one LUT per ``lut_bits`` words and a mux tree; deeper
-    than one LUT6, what the bench measures inside the matrix-vector units instead
-    (synthesis merges the ROM with the logic it feeds)."""
+def rom_luts(memory: Memory, fab: Fabric, columns: int | None = None) -> int:
+    """A ROM in LUTs, ``columns`` distinct output bits (default: its width). Synthesis reads
+    it from the next address (its counter's increment, wrap and enable), which takes two
+    LUT inputs: up to a quarter of a LUT's bits deep, one LUT per bit; deeper, what the bench
+    measures per stored bit on a LUT6 fabric, else a LUT per ``lut_bits`` words and a mux
+    tree."""
+    columns = memory.width if columns is None else columns
     per_bit = ceil_div(memory.depth, fab.lut_bits)
-    if per_bit > 1 and fab.rom_luts_per_bit:
-        return round(memory.bits * fab.rom_luts_per_bit)
-    return memory.width * (per_bit + mux_luts(per_bit, 1, fab) if per_bit > 1 else 1)
+    if 4 * memory.depth > fab.lut_bits and fab.rom_luts_per_bit:
+        return round(memory.depth * columns * fab.rom_luts_per_bit)
+    return columns * (per_bit + mux_luts(per_bit, 1, fab) if per_bit > 1 else 1)
 
 
 # --- logic parts -------------------------------------------------------------------------------
@@ -423,7 +426,7 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     if place_memory(rom, fab) is Placement.LOGIC:
         # The ROM's read and the lane inputs' weight registers, per distinct weight column.
         columns = distinct_weight_columns(stage)
-        weights = Resources(luts=columns * rom_luts(Memory(rom.depth, 1, False), fab),
+        weights = Resources(luts=rom_luts(rom, fab, columns),
                             ffs=2 * columns)
     else:  # the block's own read register, then the lane inputs' weight register
         weights = total(*(memory_resources(rom, fab) for _ in range(pe)),
