@@ -205,16 +205,22 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
 
 
 def rom_luts(memory: Memory, fab: Fabric, columns: int | None = None) -> int:
-    """A ROM in LUTs, ``columns`` distinct output bits (default: its width). Synthesis reads
-    it from the next address (its counter's increment, wrap and enable), which takes two
-    LUT inputs: up to a quarter of a LUT's bits deep, one LUT per bit; deeper, what the bench
-    measures per stored bit on a LUT6 fabric, else a LUT per ``lut_bits`` words and a mux
-    tree."""
+    """A ROM in LUTs, ``columns`` distinct output bits (default: its width). On a LUT6 fabric
+    synthesis reads it from the next address (its counter's increment, wrap and enable),
+    which takes two LUT inputs: up to a quarter of a LUT's bits deep, one LUT per bit;
+    deeper, what the bench measures per stored bit. On ECP5 a bit takes a LUT4 per 16 words,
+    a power of two of them per slice group of four (whose PFUMX / L6MUX21 muxes are free),
+    and a mux LUT per further group."""
     columns = memory.width if columns is None else columns
-    per_bit = ceil_div(memory.depth, fab.lut_bits)
-    if 4 * memory.depth > fab.lut_bits and fab.rom_luts_per_bit:
-        return round(memory.depth * columns * fab.rom_luts_per_bit)
-    return columns * (per_bit + mux_luts(per_bit, 1, fab) if per_bit > 1 else 1)
+    if fab.rom_luts_per_bit:
+        if 4 * memory.depth > fab.lut_bits:
+            return round(memory.depth * columns * fab.rom_luts_per_bit)
+        return columns
+    leaves = ceil_div(memory.depth, fab.lut_bits)
+    if leaves <= 4:
+        return columns * (1 << clog2(leaves))
+    groups = ceil_div(leaves, 4)
+    return columns * (4 * groups + mux_luts(groups, 1, fab))
 
 
 # --- logic parts -------------------------------------------------------------------------------
@@ -454,20 +460,24 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
 
 
 def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resources:
-    """The multipliers with their operand and product registers, and each PE's adder tree."""
+    """The multipliers with their operand registers (the input vector twice, the ROM row's
+    copy: the ROM's read register is the memory's), product registers and each PE's adder
+    tree with its register ranks. A Xilinx DSP48 holds the operand and product registers and,
+    in its post-adder, the tree's first level of pairs with its register."""
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
-    weight_regs = pe * simd * ww * (2 if stage.steps_per_pixel > 1 else 0)  # ROM row, again
-    operand_regs = 2 * simd * ew + weight_regs
-    product_regs = pe * simd * prod_w
-    absorbed = (pe * simd * ww * (2 if stage.steps_per_pixel > 1 else 0) + product_regs
-                if fab.dsp_registers else 0)
+    weight_copy = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
+    registered = tree_registered_levels(simd, tree_stages)
     tree_values = tree_register_values(simd, tree_stages)
-    return total(
-        multipliers(pe * simd, ew, ww, fab),
-        registers(operand_regs + product_regs - absorbed),
-        adders(acc_w, fab, pe * (simd - 1)), registers(pe * tree_values * acc_w),
-    )
+    if fab.dsp_registers:  # the first level: its pairs' adds, and every value's register
+        first_level = ceil_div(simd, 2) if 1 in registered else 0
+        in_logic = pe * (tree_values - first_level) * acc_w
+        tree_adds = pe * (simd - 1 - simd // 2)
+    else:
+        in_logic = 2 * simd * ew + weight_copy + pe * (simd * prod_w + tree_values * acc_w)
+        tree_adds = pe * (simd - 1)
+    return total(multipliers(pe * simd, ew, ww, fab), registers(in_logic),
+                 adders(acc_w, fab, tree_adds))
 
 
 @stage_resources.register
