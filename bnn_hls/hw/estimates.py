@@ -574,14 +574,6 @@ def _(stage: GlobalSumStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) ->
     return _with_memories(stage, logic, fab)
 
 
-def constants_rom(stage: AffineStage, fab: Fabric) -> Resources:
-    """The multipliers and biases of every fold, selected by the fold counter: a ROM in LUTs."""
-    if stage.folds == 1:
-        return Resources()
-    width = stage.lanes * (stage.mult_width + stage.bias_width)
-    return Resources(luts=rom_luts(Memory(stage.folds, width, False), fab))
-
-
 def operand_limb_widths(width: int) -> list[int]:
     """The signed operand widths of an affine input's multiplier limbs: 17 unsigned bits and a
     zero sign each, then the signed top (backends/rtl/cycles.py operand_limbs)."""
@@ -600,36 +592,66 @@ def multiplied_lanes(stage: AffineStage) -> int:
     return sum(1 for m in stage.lane_mults if m and abs(m) & (abs(m) - 1))
 
 
+def varying_columns(values: tuple[int, ...], width: int, lanes: int) -> int:
+    """Bits of a register loaded with a per-fold constant (``values`` per channel slot, fold
+    major; ``lanes`` slices of ``width`` bits) that differ between folds and from each other:
+    synthesis drops the constant ones and merges equal ones, each left a small ROM."""
+    folds = len(values) // lanes
+    columns = set()
+    for lane in range(lanes):
+        words = [values[f * lanes + lane] & ((1 << width) - 1) for f in range(folds)]
+        for bit in range(width):
+            column = tuple((w >> bit) & 1 for w in words)
+            if any(column) and not all(column):
+                columns.add(column)
+    return len(columns)
+
+
+def saturation_luts(stage: AffineStage | ShortcutStage, value_w: int, out_w: int,
+                    fab: Fabric) -> int:
+    """Per lane, a compare with each clamped bound (a constant) and the select of the result.
+    A LUT6 fabric decides a compare from the value's top bits in about one LUT; a LUT4
+    fabric takes a LUT per two bits."""
+    sat = stage.saturation
+    sides = (1 if sat.clamp_lo else 0) + (1 if sat.clamp_hi else 0)
+    if not sides:
+        return 0
+    compare = 1 if fab.lut_inputs == 6 else ceil_div(value_w, 2)
+    return sides * compare + out_w
+
+
 @stage_resources.register
 def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
-    """templates/rtl/affine.sv.j2: operands, limb products, sum, shift and saturate. A Xilinx
-    DSP48 holds a limb's operand and product registers, the bias add and the sum register
-    (its post-adder); an ECP5 MULT18X18D holds its operand registers."""
+    """templates/rtl/affine.sv.j2: the operand, the fold's multiplier and bias (a small ROM
+    per varying bit), limb products, sum (its bits above the shift), saturate. A Xilinx DSP48
+    holds a multiplied lane's operand, multiplier, product and (one limb) its bias add and
+    sum; an ECP5 MULT18X18D holds only the multiply."""
     lanes, x_w = stage.lanes, stage.in_width + (0 if stage.in_signed else 1)
-    sum_w, mult_w, bias_w = stage.sum_width, stage.mult_width, stage.bias_width
+    sum_w, mult_w, bias_w, out_w = (stage.sum_width, stage.mult_width, stage.bias_width,
+                                    stage.out_width)
     limbs = operand_limb_widths(x_w)
     split = len(limbs) > 1
-    products = sum(min(w + mult_w, sum_w) for w in limbs)
-    sums = 3 if split else 1  # the low and high sums, then their total
+    kept_sum = sum_w - stage.shift  # the shifted-out bits are dropped
     multiplied = multiplied_lanes(stage)
-    constants = stage.folds == 1  # the multiplier and bias registers hold constants
-    in_logic = (0 if constants else 2 * bias_w) + products + sum_w * sums  # beside operands
-    if fab.dsp_registers:  # in the DSPs, but for a split input's high sum and total
-        in_dsp = bias_w * split + sum_w * (sums - 1)
-        sum_adders = sums - 1
+    mult_bits = varying_columns(stage.lane_mults, mult_w, lanes)
+    bias_bits = varying_columns(stage.rounded_bias, bias_w, lanes)
+    products = sum(min(w + mult_w, sum_w) for w in limbs)
+    sums = 2 * sum_w + kept_sum if split else kept_sum  # low and high, then the total
+    if fab.dsp_registers:
+        in_logic = multiplied * (2 * sum_w if split else 0) + bias_bits
+        adds = multiplied * (2 if split else 0)
     else:
-        in_dsp = in_logic
-        sum_adders = len(limbs) + split
-    unmultiplied = lanes - multiplied
-    regs = (multiplied * in_dsp + unmultiplied * (in_logic + x_w + (0 if constants else mult_w))
-            + lanes * stage.out_width)
-    saturates = stage.saturation.clamp_lo or stage.saturation.clamp_hi
+        in_logic = multiplied * (x_w + products + sums) + mult_bits + 2 * bias_bits
+        adds = multiplied * (len(limbs) + split)
+    unmultiplied = lanes - multiplied  # a shift: the operand, its copy, the sum
+    shifted_w = stage.shifted.width
     return total(
         *(multipliers(multiplied, w, mult_w, fab) for w in limbs),
-        registers(regs),
-        adders(sum_w, fab, multiplied * sum_adders + unmultiplied * (sums + 1)),
-        luts(lanes * 2 * stage.out_width if saturates else 0),  # compares and select
-        constants_rom(stage, fab),
+        registers(in_logic + unmultiplied * (2 * x_w + kept_sum) + lanes * out_w),
+        adders(sum_w, fab, adds + unmultiplied),
+        luts(lanes * saturation_luts(stage, shifted_w, out_w, fab)),
+        luts(rom_luts(Memory(stage.folds, 1, False), fab, mult_bits + bias_bits)
+             if stage.folds > 1 else 0),
         counter(stage.folds, fab), registers(2 * (affine_stages(len(limbs)) + 1)),
     )
 
@@ -650,10 +672,10 @@ def _(stage: BinariseStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> 
 def _(stage: ShortcutStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """templates/rtl/shortcut.sv.j2: per lane the rounding adds, the sum, saturation."""
     lanes, out_w, work_w = stage.lanes, stage.out_format.width, stage.work_width
-    rounding = (stage.conv_shift > 0) + (stage.skip_shift > 0)
-    saturates = stage.saturation.clamp_lo or stage.saturation.clamp_hi
+    # A rounding half is a constant: a LUT6 carry chain adds it in the sum's own LUTs.
+    rounding = 0 if fab.lut_inputs == 6 else (stage.conv_shift > 0) + (stage.skip_shift > 0)
     return total(adders(work_w, fab, lanes * (1 + rounding)),
-                 luts(lanes * 2 * out_w if saturates else 0),
+                 luts(lanes * saturation_luts(stage, work_w, out_w, fab)),
                  registers(lanes * (work_w + out_w) + 4), luts(3))
 
 
@@ -685,7 +707,10 @@ def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
     return _with_memories(stage, total(
         registers(stage.layout.beat_width + 1),  # the head
         counter(slots, fab), counter(slots, fab), registers(2 * count_w + 2),
-        adders(count_w, fab, 2), luts(2 * compare_luts(count_w, fab) + 4)), fab)
+        # the two up/down counts: an adder each, whose +1 / -1 operand a LUT6 carry chain
+        # computes in its own LUTs and a CCU2C chain (which only adds) takes from a LUT4 per bit
+        adders(count_w, fab, 2), luts(0 if fab.lut_inputs == 6 else 2 * count_w),
+        luts(2 * compare_luts(count_w, fab) + 4)), fab)
 
 
 def estimate_stage(stage: Stage, technology: Technology,

@@ -122,7 +122,7 @@ def memory_aware_folding(graph: ir.Graph, target: int, fab: Fabric) -> dict[str,
 
         def cost(fold: Fold, stage=stages[shape.name]) -> tuple[float, int, int]:
             folded = replace(stage, pe=fold.pe, simd=fold.simd)
-            return (memory_cost(folded, fab) + stage_resources(folded, fab).luts,
+            return (memory_cost(folded, fab) + stage_resources(folded, fab, RTL_CYCLES.timing).luts,
                     fold.pe * fold.simd, fold.pe)
 
         folding[shape.name] = min(meeting, key=cost)
@@ -130,7 +130,7 @@ def memory_aware_folding(graph: ir.Graph, target: int, fab: Fabric) -> dict[str,
 
 
 def check_fit(plan: DataflowPlan, board: Board) -> FitReport:
-    return FitReport(board, plan, estimate_plan(plan, board.technology))
+    return FitReport(board, plan, estimate_plan(plan, board.technology, RTL_CYCLES.timing))
 
 
 class FoldingSweep:

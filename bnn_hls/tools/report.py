@@ -57,7 +57,7 @@ def layer_figures(plan: DataflowPlan, technology: Technology) -> list[LayerFigur
     resources: dict[str, Resources] = defaultdict(Resources)
     for placed in plan.stages.values():
         cycles[placed.layer] = max(cycles[placed.layer], plan.expected_cycles[placed.name])
-    for estimate in estimate_plan(plan, technology):
+    for estimate in estimate_plan(plan, technology, RTL_CYCLES.timing):
         resources[estimate.layer] = resources[estimate.layer] + estimate.resources
     return [LayerFigures(layer, cycles[layer], resources[layer]) for layer in cycles]
 
@@ -119,7 +119,7 @@ def write_report(out: Path, graph: ir.Graph, target_cycles: int, board: Board | 
     plan = build_plan(graph, folding, RTL_CYCLES)
     technology = board.technology if board else Technology.XILINX_7SERIES
     figures = layer_figures(plan, technology)
-    total = plan_total(estimate_plan(plan, technology))
+    total = plan_total(estimate_plan(plan, technology, RTL_CYCLES.timing))
     directory = out / "report"
     directory.mkdir(parents=True, exist_ok=True)
     names = [f.layer for f in figures]
