@@ -682,15 +682,26 @@ def _(stage: ShortcutStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> 
 @stage_resources.register
 def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """templates/rtl/width_converter.sv.j2: a buffer of in_lanes + 2 * out_lanes - 1 lanes,
-    each keeping its value, taking the one out_lanes above it (the beat leaving) or one of
-    the entering beat's lanes at a fill level. The fill-level compares are shared by every
-    lane, so each held bit's select costs about one LUT."""
+    each keeping its value, taking the one out_lanes above it (the beat leaving) or an
+    entering lane at a fill level. The fill only ever moves by the beats' lane counts, so it
+    stays a multiple of their gcd: synthesis finds its low bits constant, and the lanes no
+    fill level reaches (and their selects) go."""
     capacity = stage.in_lanes + 2 * stage.out_lanes - 1
-    per_lane = stage.width + 1  # data and the image-end flag
-    fill_w = clog2(capacity + 1)
-    return total(registers(capacity * per_lane), luts(capacity * per_lane),
+    room = capacity - stage.in_lanes  # most lanes kept when a beat enters
+    step = math.gcd(stage.in_lanes, stage.out_lanes, stage.in_last_lanes, stage.out_last_lanes)
+    levels = range(0, room + 1, step)  # the fill levels a beat can enter at
+    held = stage.in_lanes + levels[-1]
+    select_luts = 0
+    for lane in range(held):
+        entering = sum(1 for kept in levels if 0 <= lane - kept < stage.in_lanes)
+        select_luts += (stage.width + 1) * mux_luts(2 + entering, 1, fab)
+    # An image-end flag can only sit where a beat's last channel lands, shifted by whole
+    # output beats: about one place per output beat held (the others are constant).
+    end_flags = ceil_div(held, stage.out_lanes)
+    fill_w = clog2(held + 1) - clog2(step)
+    return total(registers(held * stage.width + end_flags), luts(select_luts),
                  counter(stage.in_folds, fab), counter(stage.out_folds, fab),
-                 adders(fill_w, fab, 2), registers(fill_w), luts(2 * capacity))
+                 adders(fill_w, fab, 2), registers(fill_w), luts(2 * len(levels)))
 
 
 @stage_resources.register
