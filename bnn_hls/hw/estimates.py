@@ -76,7 +76,6 @@ class Fabric:
     shift_register_min: int  # shortest register chain mapped to a shift-register LUT (0: none)
     rom_luts_per_bit: float  # a ROM in soft logic, measured (0: from its structure)
     dsp_registers: bool  # a DSP absorbs its operand and product registers
-    dsp_glue_luts: int  # LUTs beside each DSP multiplier (operand extension), measured
 
     @property
     def mux_inputs(self) -> int:
@@ -95,11 +94,11 @@ FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
     Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, False,
-                                      25, 18, 3, 0.077, True, 0),
+                                      25, 18, 3, 0.077, True),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              False, 27, 18, 3, 0.077, True, 0),
+                                              False, 27, 18, 3, 0.077, True),
     Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, True, 18, 18, 0, 0,
-                                    False, 21),
+                                    False),
 }
 FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
 
@@ -299,7 +298,7 @@ def multipliers(count: int, a_width: int, b_width: int, fab: Fabric) -> Resource
         return Resources(luts=count * max(a_width, b_width))
     per = ceil_div(max(a_width, b_width), fab.dsp_a) * ceil_div(min(a_width, b_width),
                                                                  fab.dsp_b)
-    return Resources(luts=count * per * fab.dsp_glue_luts, dsps=count * per)
+    return Resources(dsps=count * per)
 
 
 def total(*parts: Resources) -> Resources:
