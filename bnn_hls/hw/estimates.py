@@ -548,7 +548,9 @@ def _(stage: PoolStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
     per_op = (adder_luts(out_w, fab) + out_w) if stage.is_max else adder_luts(out_w, fab)
     pooling = total(
         luts(lanes * k * per_op),  # K - 1 tree operations and the fold into the running value
-        luts(lanes * out_w * (k if stage.is_max else 1)),  # padding taps, the running restart
+        # a max's padding taps: a paired tap's select shares its compare's LUTs, an odd one
+        # has its own; the running value's restart
+        luts(lanes * out_w * ((k % 2) if stage.is_max else 0) + lanes * out_w),
         registers(lanes * out_w * (2 + tree_register_values(k, tree_stages))),
         registers(3 * tree_stages + 2),
     )
