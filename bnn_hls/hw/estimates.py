@@ -664,8 +664,10 @@ def affine_stages(limbs: int) -> int:
 
 @stage_resources.register
 def _(stage: BinariseStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
-    """templates/rtl/affine_binarise.sv.j2: the earlier folds' signs, the output."""
+    """templates/rtl/affine_binarise.sv.j2: the earlier folds' signs, the output. A sign is
+    its lane's inverted top bit: an INV cell on Xilinx, a LUT4 on ECP5."""
     return total(registers((stage.folds - 1) * stage.lanes + stage.channels + 2),
+                 luts(stage.lanes if fab.lut_inputs == 4 else 0),
                  counter(stage.folds, fab), luts(3))
 
 
