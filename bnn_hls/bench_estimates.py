@@ -6,8 +6,10 @@ parameterisations, for both technology families:
 Every case renders the RTL tile of one plan stage, synthesizes it alone (flattened, no I/O
 buffers) with ``synth_xilinx`` (7-series cells) and ``synth_ecp5``, and prints the estimate
 beside the synthesis count and the error in percent per resource, then the median and worst
-|error| per resource and family. Targets: median |error| <= 10 %, worst <= 25 % for LUTs and
-FFs; memories and DSPs exact.
+|error| per resource and family. Targets: median |error| <= 10 %, worst <= 25 % (for memories
+and DSPs as well as LUTs and FFs). The tiles are built for the default clock
+(bnn_hls.hw.timing), whose register ranks the estimates count. A Xilinx shift-register LUT
+(SRL16E, a delay chain) counts as neither LUT nor flip-flop, as in the estimates.
 """
 
 from __future__ import annotations
@@ -204,6 +206,9 @@ def print_row(c: Comparison) -> None:
           flush=True)
 
 
+MEDIAN_TARGET, WORST_TARGET = 10.0, 25.0  # percent |error|, LUTs and FFs
+
+
 def summarise(results: list[Comparison]) -> None:
     print("\n|error| per resource, estimate vs synthesis (Yosys 0.70 synth_xilinx / "
           "synth_ecp5): median, worst (cases)")
@@ -212,8 +217,10 @@ def summarise(results: list[Comparison]) -> None:
             errs = [abs(e) for c in results if c.family == family
                     if (e := c.errors()[name]) is not None]
             if errs:
-                print(f"  {family:6} {name:12} median {statistics.median(errs):5.1f} %  "
-                      f"worst {max(errs):5.1f} %  ({len(errs)})")
+                median, worst = statistics.median(errs), max(errs)
+                met = median <= MEDIAN_TARGET and worst <= WORST_TARGET
+                print(f"  {family:6} {name:12} median {median:5.1f} %  worst {worst:5.1f} %  "
+                      f"({len(errs)})  {'within' if met else 'OVER'} target")
 
 
 def main(argv: list[str] | None = None) -> None:
