@@ -531,9 +531,10 @@ def _(stage: WindowStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     valid_regs = ceil_div(padded, math.gcd(stage.channels, stage.simd))
     window = total(
         registers(k * k * column + k * k),
-        # load or shift: the enable is the flip-flop's, the 2:1 select a LUT per data bit
+        # load or shift: the enable is the flip-flop's, the 2:1 select a LUT per data bit but
+        # in the last beat, which shifts in zeros (the flip-flops' reset)
         registers(padded * stage.elem_width + valid_regs),
-        luts(padded * stage.elem_width if stage.beats > 1 else 0),
+        luts((padded - stage.simd) * stage.elem_width),
         registers(clog2(stage.beats + 1) + 3), adders(clog2(stage.beats + 1), fab), luts(4),
     )
     return _with_memories(stage, total(window, _row_buffer_logic(stage, column, 1, fab)), fab)
