@@ -104,6 +104,8 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: RealMvuStage(_int8(r, 16, 27), pe=4, simd=3, elem_width=8,
                                    with_valid=True, pixels_per_image=64),
             lambda r: RealMvuStage(_int8(r, 10, 128), pe=2, simd=16, elem_width=12),
+            lambda r: RealMvuStage(_int8(np.random.default_rng(2), 8, 48), pe=8, simd=4,
+                                   elem_width=4, pixels_per_image=16),  # not used to derive
         ],
         "window": [
             lambda r: WindowStage(16, 8, 8, 3, 1, 1, simd=16),
@@ -120,12 +122,17 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
                                   6, out_format=_fixed(8, 4)),
             lambda r: AffineStage(32, 32, 9, r.integers(-60, 60, 32), r.integers(-99, 99, 32),
                                   3, out_format=_fixed(6, 2)),
+            # not used to derive: a 20-bit input, split into two multiplier limbs
+            lambda r: AffineStage(16, 8, 20, np.random.default_rng(3).integers(-900, 900, 16),
+                                  np.random.default_rng(4).integers(-9999, 9999, 16), 10,
+                                  out_format=_fixed(10, 4)),
         ],
         "binarise": [lambda r: BinariseStage(64, 16, 8)],
         "shortcut": [lambda r: ShortcutStage(64, 16, _fixed(8, 3), _fixed(8, 4), _fixed(8, 3))],
         "relane": [
             lambda r: RelaneStage(64, 8, 64, 8),
             lambda r: RelaneStage(128, 32, 16, 10),
+            lambda r: RelaneStage(96, 16, 24, 6),  # not used to derive
         ],
         "fork": [lambda r: ForkStage(StreamLayout(128, 16, 8, True), 3)],
         "fifo": [
@@ -232,12 +239,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print("estimate / synthesis (Yosys) per tile; LUTs of logic, FFs, block RAM and LUTRAM "
           "bits occupied, DSPs")
+    # Every case is made, in order, whichever are measured: a case's random weights do not
+    # depend on --tile.
     rng = np.random.default_rng(0)
+    stages = {tile_type: [make(rng) for make in makers] for tile_type, makers in cases().items()}
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for tile_type in args.tile:
-            for index, make in enumerate(cases()[tile_type]):
-                stage = make(rng)
+            for index, stage in enumerate(stages[tile_type]):
                 for family in args.family:
                     work = Path(tmp) / f"{tile_type}{index}_{family}"
                     results.append(measure(tile_type, stage, family, work, args.cache))

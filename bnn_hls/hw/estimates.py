@@ -1,11 +1,15 @@
 """Resource estimates per plan stage and per technology family, from the stage's own numbers
-and the way the RTL tiles (templates/rtl) build it: LUTs of logic, flip-flops, block-RAM,
-UltraRAM and LUTRAM bits occupied (whole blocks and cells), DSP multipliers.
+and the way the RTL tiles (templates/rtl) build it for a clock: LUTs of logic, flip-flops,
+block-RAM, UltraRAM and LUTRAM bits occupied (whole blocks and cells), DSP multipliers.
 
-Each stage is a sum of parts (registers, counters, adders, multiplexers, popcount lanes,
-memories) costed on a :class:`Fabric`: LUT6 + carry chain (Xilinx) or LUT4 + CCU2C (Lattice
-ECP5, a CCU2C counting as two LUT4s as nextpnr does). ``python -m bnn_hls.bench_estimates``
-compares every tile type with Yosys ``synth_xilinx`` / ``synth_ecp5``.
+Each stage is a sum of parts costed on a :class:`Fabric`: LUT6 + carry chain (Xilinx) or
+LUT4 + CCU2C (Lattice ECP5, a CCU2C counting as two LUT4s as nextpnr does). Registers are
+counted as the templates declare them, with the register ranks the clock asks for
+(bnn_hls.hw.timing, the popcount trees of bnn_hls.hw.popcount_tree), less what synthesis
+provably drops or merges (constant and duplicate bits, registers a DSP or block RAM holds,
+Xilinx delay chains in SRL16Es). ``python -m bnn_hls.bench_estimates`` compares every tile
+type with Yosys ``synth_xilinx`` / ``synth_ecp5``. The tiles' popcount lanes are the
+behavioural ones (bnn_hls.backends.rtl.popcount), not the technology-mapped ones.
 
 Memories are placed once, by :func:`place_memory`, with the costs Yosys's
 ``memory_libmap`` uses (so an estimate agrees with what Yosys builds).
@@ -326,13 +330,9 @@ def stage_resources(stage: Stage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMIN
     raise TypeError(f"no resource estimate for {type(stage).__name__}")
 
 
-def stage_memories(stage: Stage) -> list[Memory]:
-    """The memories a stage's tile holds (weights, line buffers, FIFO storage)."""
-    return _memories(stage)
-
-
 @singledispatch
 def _memories(stage: Stage) -> list[Memory]:
+    """The memories a stage's tile holds (weights, line buffers, FIFO storage)."""
     return []
 
 
@@ -612,13 +612,14 @@ def varying_columns(values: tuple[int, ...], width: int, lanes: int) -> int:
 def saturation_luts(stage: AffineStage | ShortcutStage, value_w: int, out_w: int,
                     fab: Fabric) -> int:
     """Per lane, a compare with each clamped bound (a constant) and the select of the result.
-    A LUT6 fabric decides a compare from the value's top bits in about one LUT; a LUT4
-    fabric takes a LUT per two bits."""
+    On a LUT6 fabric a compare checks the bits above the output's against its sign, a LUT per
+    three of them on the carry chain; a LUT4 fabric takes a LUT per two bits of the value."""
     sat = stage.saturation
     sides = (1 if sat.clamp_lo else 0) + (1 if sat.clamp_hi else 0)
     if not sides:
         return 0
-    compare = 1 if fab.lut_inputs == 6 else ceil_div(value_w, 2)
+    compare = (max(1, ceil_div(value_w - out_w, 3)) if fab.lut_inputs == 6
+               else ceil_div(value_w, 2))
     return sides * compare + out_w
 
 
@@ -638,19 +639,25 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     mult_bits = varying_columns(stage.lane_mults, mult_w, lanes)
     bias_bits = varying_columns(stage.rounded_bias, bias_w, lanes)
     products = sum(min(w + mult_w, sum_w) for w in limbs)
-    sums = 2 * sum_w + kept_sum if split else kept_sum  # low and high, then the total
-    if fab.dsp_registers:
-        in_logic = multiplied * (2 * sum_w if split else 0) + bias_bits
-        adds = multiplied * (2 if split else 0)
+    # A split input's sums: the low limb's product and the bias, the higher limbs' products
+    # (shifted: their low bits are zeros), and the total of the two, whose low bits are the
+    # low sum's.
+    high_w = sum_w - (DSP_OPERAND_BITS - 1)
+    sums = sum_w + high_w + kept_sum if split else kept_sum
+    sum_adds = (adder_luts(sum_w, fab) + (len(limbs) - 1) * adder_luts(high_w, fab) if split
+                else adder_luts(sum_w, fab))
+    if fab.dsp_registers:  # the low and high sums in the DSPs' post-adders and registers
+        in_logic = multiplied * (kept_sum if split else 0) + bias_bits
+        add_luts = multiplied * (adder_luts(high_w, fab) if split else 0)
     else:
         in_logic = multiplied * (x_w + products + sums) + mult_bits + 2 * bias_bits
-        adds = multiplied * (len(limbs) + split)
+        add_luts = multiplied * sum_adds
     unmultiplied = lanes - multiplied  # a shift: the operand, its copy, the sum
     shifted_w = stage.shifted.width
     return total(
         *(multipliers(multiplied, w, mult_w, fab) for w in limbs),
         registers(in_logic + unmultiplied * (2 * x_w + kept_sum) + lanes * out_w),
-        adders(sum_w, fab, adds + unmultiplied),
+        luts(add_luts + unmultiplied * adder_luts(sum_w, fab)),
         luts(lanes * saturation_luts(stage, shifted_w, out_w, fab)),
         luts(rom_luts(Memory(stage.folds, 1, False), fab, mult_bits + bias_bits)
              if stage.folds > 1 else 0),
