@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from functools import singledispatch
 
+import numpy as np
+
 from bnn_hls.hw.intervals import Interval, ceil_div, clog2
 from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
@@ -41,6 +43,7 @@ from bnn_hls.hw.stages import (
 )
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
+from bnn_hls.hw.weights import fold_real
 
 BLOCK_BITS = 18 * 1024  # RAMB18 (a RAMB36 is two) and DP16KD
 # Aspect ratios of an 18 Kbit block as a simple dual-port RAM (the same on both families).
@@ -352,13 +355,10 @@ def distinct_weight_columns(stage: XnorMvuStage) -> int:
     """Weight bits (PE, lane) whose values over the steps differ from every other's and are
     not constant: a ROM in logic holds one LUT function (and register) per such column, since
     synthesis merges identical ones and drops constants."""
-    columns = set()
-    for pe_words in stage.rom_words:
-        for bit in range(stage.simd):
-            column = tuple((int(word) >> bit) & 1 for word in pe_words)
-            if any(column) and not all(column):
-                columns.add(column)
-    return len(columns)
+    rows = fold_real(stage.weights, stage.pe, stage.simd)  # [step, PE, SIMD], the ROM's rows
+    columns = rows.reshape(len(rows), -1).T.astype(bool)
+    varying = columns[columns.any(axis=1) & ~columns.all(axis=1)]
+    return len(np.unique(np.packbits(varying, axis=1), axis=0)) if len(varying) else 0
 
 
 @_memories.register
