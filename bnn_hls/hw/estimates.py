@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cache, singledispatch
 
 import numpy as np
 
@@ -283,6 +283,7 @@ def tree_adder_luts(adder: Adder, fab: Fabric) -> int:
     return adder_luts(adder.out.width + 1, fab)
 
 
+@cache  # the fit check asks for the same few lanes across many foldings
 def popcount_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources:
     """One popcount of bnn_hls.hw.popcount_tree pipelined in ``stages`` ranks, and for an XNOR
     lane each bit's XNOR-and-mask LUT. Its registers come from the tree; on Xilinx a value
