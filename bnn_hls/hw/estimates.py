@@ -565,15 +565,16 @@ def _(stage: GlobalSumStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) ->
     """templates/rtl/pool_global.sv.j2: the beat, the running sums (a RAM over the folds, or
     a register), their add and the output."""
     sums = stage.lanes * stage.out_width
+    # The output, and the running sums' register when one fold has no RAM (whose read
+    # register, the memory's, is the running sums otherwise).
+    kept = sums if stage.folds == 1 else 0
     logic = total(
-        registers(stage.lanes * stage.in_width + 2 * sums), adders(stage.out_width, fab,
-                                                                   stage.lanes),
+        registers(stage.lanes * stage.in_width + sums + kept),
+        adders(stage.out_width, fab, stage.lanes),
         luts(sums if fab.lut_inputs == 4 else 0),  # the first pixel's clear
         counter(stage.folds, fab), registers(counter_bits(stage.folds)),
         counter(stage.pixels, fab), registers(6), luts(4),
     )
-    if stage.folds > 1:  # the RAM's read register is `current`
-        logic = logic + registers(-sums)
     return _with_memories(stage, logic, fab)
 
 
