@@ -695,10 +695,12 @@ def _(stage: ShortcutStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> 
 @stage_resources.register
 def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """templates/rtl/width_converter.sv.j2: a buffer of in_lanes + 2 * out_lanes - 1 lanes,
-    each keeping its value, taking the one out_lanes above it (the beat leaving) or an
-    entering lane at a fill level. The fill only ever moves by the beats' lane counts, so it
-    stays a multiple of their gcd: synthesis finds its low bits constant, and the lanes no
-    fill level reaches (and their selects) go."""
+    each keeping its value (its flip-flops' enable), or selecting the one out_lanes above it
+    (the beat leaving) or an entering lane at a fill level. The fill only ever moves by the
+    beats' lane counts, so it stays a multiple of their gcd: synthesis finds its low bits
+    constant, and the lanes no fill level reaches (and their selects) go. ECP5's LUT4
+    mapping of the wider selects is the bench's worst case (python -m
+    bnn_hls.bench_estimates --tile relane)."""
     capacity = stage.in_lanes + 2 * stage.out_lanes - 1
     room = capacity - stage.in_lanes  # most lanes kept when a beat enters
     step = math.gcd(stage.in_lanes, stage.out_lanes, stage.in_last_lanes, stage.out_last_lanes)
@@ -707,7 +709,7 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     select_luts = 0
     for lane in range(held):
         entering = sum(1 for kept in levels if 0 <= lane - kept < stage.in_lanes)
-        select_luts += (stage.width + 1) * mux_luts(2 + entering, 1, fab)
+        select_luts += stage.width * max(1, mux_luts(1 + entering, 1, fab))
     # An image-end flag can only sit where a beat's last channel lands, shifted by whole
     # output beats: about one place per output beat held (the others are constant).
     end_flags = ceil_div(held, stage.out_lanes)
