@@ -95,8 +95,8 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: XnorMvuStage(_bits(r, 16, 72), pe=4, simd=8, pixels_per_image=64),
             lambda r: XnorMvuStage(_bits(r, 16, 144), pe=16, simd=16, pixels_per_image=64),
             lambda r: XnorMvuStage(_bits(r, 32, 576), pe=2, simd=64, pixels_per_image=16),
-            # not used to derive the estimates (its own weights: the other cases' stay as they
-            # were, and so do their cached syntheses)
+            # Cases added later draw their own weights, so the others' (and their cached
+            # syntheses) stay as they were.
             lambda r: XnorMvuStage(_bits(np.random.default_rng(1), 32, 288), pe=8, simd=32,
                                    pixels_per_image=16),
         ],
@@ -105,7 +105,7 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
                                    with_valid=True, pixels_per_image=64),
             lambda r: RealMvuStage(_int8(r, 10, 128), pe=2, simd=16, elem_width=12),
             lambda r: RealMvuStage(_int8(np.random.default_rng(2), 8, 48), pe=8, simd=4,
-                                   elem_width=4, pixels_per_image=16),  # not used to derive
+                                   elem_width=4, pixels_per_image=16),
         ],
         "window": [
             lambda r: WindowStage(16, 8, 8, 3, 1, 1, simd=16),
@@ -122,7 +122,7 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
                                   6, out_format=_fixed(8, 4)),
             lambda r: AffineStage(32, 32, 9, r.integers(-60, 60, 32), r.integers(-99, 99, 32),
                                   3, out_format=_fixed(6, 2)),
-            # not used to derive: a 20-bit input, split into two multiplier limbs
+            # a 20-bit input, split into two multiplier limbs
             lambda r: AffineStage(16, 8, 20, np.random.default_rng(3).integers(-900, 900, 16),
                                   np.random.default_rng(4).integers(-9999, 9999, 16), 10,
                                   out_format=_fixed(10, 4)),
@@ -132,14 +132,14 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
         "relane": [
             lambda r: RelaneStage(64, 8, 64, 8),
             lambda r: RelaneStage(128, 32, 16, 10),
-            lambda r: RelaneStage(96, 16, 24, 6),  # not used to derive
+            lambda r: RelaneStage(96, 16, 24, 6),
         ],
         "fork": [lambda r: ForkStage(StreamLayout(128, 16, 8, True), 3)],
         "fifo": [
             lambda r: FifoStage(StreamLayout(64, 16, 8, True), 16),
             lambda r: FifoStage(StreamLayout(64, 64, 8, True), 100),
             lambda r: FifoStage(StreamLayout(128, 32, 8, True), 600),
-            lambda r: FifoStage(StreamLayout(64, 16, 8, True), 600),  # not used to derive
+            lambda r: FifoStage(StreamLayout(64, 16, 8, True), 600),
         ],
     }
 
