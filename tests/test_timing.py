@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.errors import BnnHlsError
+from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.tools.nextpnr import LFE5U_85F, PnrResult
 from bnn_hls.tools.yosys import find_yowasp

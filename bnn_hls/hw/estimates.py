@@ -27,6 +27,7 @@ import numpy as np
 from bnn_hls.hw.intervals import Interval, ceil_div, clog2
 from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
+from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -313,17 +314,9 @@ def total(*parts: Resources) -> Resources:
     return sum(parts, Resources())
 
 
-def tree_registered_levels(leaves: int, stages: int) -> tuple[int, ...]:
-    """The levels (1-based) of a pairwise reduction tree over ``leaves`` values after which
-    its ``stages`` register ranks sit, spread evenly over the levels and the fold into the
-    running value (as backends/rtl/trees.py places them)."""
-    span, cuts = clog2(leaves) + 1, stages + 1
-    return tuple(d for d in range(1, span) if d * cuts // span > (d - 1) * cuts // span)
-
-
 def tree_register_values(leaves: int, stages: int) -> int:
     """Values a reduction tree's register ranks hold: a level ``d`` has ceil(leaves / 2**d)."""
-    return sum(ceil_div(leaves, 1 << d) for d in tree_registered_levels(leaves, stages))
+    return sum(ceil_div(leaves, 1 << d) for d in ReductionTree(leaves, stages).registered)
 
 
 # --- stages ------------------------------------------------------------------------------------
@@ -467,7 +460,7 @@ def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resour
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
     weight_copy = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
-    registered = tree_registered_levels(simd, tree_stages)
+    registered = ReductionTree(simd, tree_stages).registered
     tree_values = tree_register_values(simd, tree_stages)
     if fab.dsp_registers:  # the first level: its pairs' adds, and every value's register
         first_level = ceil_div(simd, 2) if 1 in registered else 0

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
-from bnn_hls.backends.rtl.trees import ReductionTree
+from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
 from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.hw.weight_load import WeightStore, row_width

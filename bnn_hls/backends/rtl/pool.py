@@ -9,8 +9,8 @@ from typing import ClassVar
 from bnn_hls.backends.rtl.cycles import pool_latency
 from bnn_hls.backends.rtl.swg import RowBuffer
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
-from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.hw.intervals import Interval
+from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.stages import GlobalSumStage, PoolStage
 from bnn_hls.hw.timing import RtlTiming
 

@@ -3,7 +3,7 @@
 A tile reduces ``leaves`` values through ``clog2(leaves)`` levels of a two-input operation
 (compare and select, add), then folds the root into a running value before a register; the
 ranks a target clock asks for (bnn_hls.hw.timing) are spread evenly over those
-levels and that fold.
+levels and that fold. The RTL renders the trees; the estimates count their registers.
 """
 
 from __future__ import annotations
