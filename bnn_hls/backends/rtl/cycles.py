@@ -26,9 +26,9 @@ from bnn_hls.hw.stages import (
 )
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
-# The row buffer's registers past its RAM read: the RAM output register and the tap select
-# (templates/rtl/swg_lines.sv.j2).
-ROW_BUFFER_REGISTERS = 2
+# The row buffer's registers besides its RAM read: the read decision (taken a cycle ahead),
+# the RAM output register and the tap select (templates/rtl/swg_lines.sv.j2).
+ROW_BUFFER_REGISTERS = 3
 DSP_OPERAND_BITS = 18  # a signed multiplier operand: ECP5 MULT18X18D, Xilinx DSP48 B port
 FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_fifo.sv.j2)
 GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add

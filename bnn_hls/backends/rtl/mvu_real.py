@@ -15,10 +15,18 @@ from typing import ClassVar
 
 import numpy as np
 
+from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
-from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
+from bnn_hls.backends.rtl.tiles import (
+    Tile,
+    counter_bits,
+    hex_literal,
+    render_tile,
+    with_helpers,
+)
 from bnn_hls.backends.rtl.trees import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
+from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
 
 
@@ -36,10 +44,12 @@ class RealMvuTile(Tile):
     """``tree_stages``: register ranks in each PE's adder tree over its ``simd`` products.
     Latency (cycles.py) from the handshake of a pixel's last input beat: operands + ROM row,
     their registers, products, the tree's ranks, the sum into the output register; streams in
-    templates/rtl/mvu_real.sv.j2."""
+    templates/rtl/mvu_real.sv.j2. On ECP5 a ROM that Yosys would put in block RAM is DP16KD
+    blocks whose output registers are the multipliers' weight operands (block_ram.py)."""
 
     stage: RealMvuStage
     tree_stages: int = 0
+    technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "mvu_real"
     ready_follows_output: ClassVar[bool] = True
@@ -62,19 +72,33 @@ class RealMvuTile(Tile):
     def row_width(self) -> int:
         return self.stage.pe * self.stage.simd * self.stage.weight_width
 
-    def memory_files(self, instance: str) -> dict[str, str]:
+    @property
+    def words(self) -> list[int]:
+        return rom_row_words(self.stage.rom_rows, self.stage.weight_width)
+
+    @property
+    def block_rom(self) -> Ecp5BlockRam | None:
+        """The weight ROM on DP16KD, or None: inferred (or constants for a single step)."""
         if self.stage.steps_per_pixel == 1:
-            return {}  # a single step's weights are constants
+            return None
+        return block_ram(self.technology, self.row_width, self.stage.steps_per_pixel,
+                         tuple(self.words))
+
+    def memory_files(self, instance: str) -> dict[str, str]:
+        if self.stage.steps_per_pixel == 1 or self.block_rom:
+            return {}  # a single step's weights are constants; a block ROM holds its own
         digits = -(-self.row_width // 4)
-        words = rom_row_words(self.stage.rom_rows, self.stage.weight_width)
-        return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in words)}
+        return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in self.words)}
 
     def render(self, instance: str) -> str:
         p = self.stage
         row_w = self.row_width
         depth = p.steps_per_pixel
-        return render_tile(
-            "mvu_real.sv.j2", module=self.module_name(instance), p=p,
+        module = self.module_name(instance)
+        rom = self.block_rom
+        rom_module = f"{module}_rom"
+        main = render_tile(
+            "mvu_real.sv.j2", module=module, p=p, rom_module=rom_module if rom else None,
             in_beat_width=p.inputs[0].layout.beat_width,
             sf=p.synapse_folds, nf=p.neuron_folds, depth=depth,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
@@ -83,4 +107,5 @@ class RealMvuTile(Tile):
             row_w=row_w, memory_file=self.memory_file(instance), tree=self.tree,
             latency=REAL_MVU_LATENCY + self.tree_stages,
             sum_stage=REAL_MVU_SUM_STAGE + self.tree_stages,
-            constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w))
+            constants=hex_literal(self.words[0], row_w))
+        return with_helpers(main, rom.render(rom_module)) if rom else main

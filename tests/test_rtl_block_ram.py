@@ -1,0 +1,45 @@
+"""ECP5 builds' memories on DP16KD block RAM with the output register (block_ram.py), bit for
+bit against the golden model in one Verilator run under random stalls, with the project's
+DP16KD simulation model (the slow suite; tests/test_rtl_tiles.py test_pools simulates a pool
+row buffer and a FIFO by default); their lint. The generic builds of the same tiles are tested in
+tests/test_rtl_tiles.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_rtl_tiles import ECP5, block_ram_cases, block_ram_of, block_ram_timing
+from tile_checks import run_harness
+
+from bnn_hls.backends.rtl.axis_sim import write_harness
+from bnn_hls.tools.slang import slang_errors
+from bnn_hls.tools.vendor_models import sim_models
+from bnn_hls.tools.verilator import lint
+
+
+def test_block_ram_configurations():
+    rams = {item.instance: block_ram_of(item.tile)
+            for item, _ in block_ram_cases(np.random.default_rng(0))}
+    assert {n: (r.data_width, r.blocks) for n, r in rams.items()} == {
+        "pool": (18, 4), "mvu": (18, 1), "swg": (18, 2), "fifo_x18": (18, 2),
+        "fifo_x9": (9, 1)}
+
+
+@pytest.mark.slow
+def test_every_block_ram_tile_bit_exact_under_stalls(tmp_path):
+    """All the cases (tests/test_rtl_tiles.py test_pools runs the pool and the x18 FIFO)."""
+    found = block_ram_cases(np.random.default_rng(5))
+    run_harness(tmp_path, "test_pool", found, block_ram_timing(found),
+                models=sim_models(ECP5, tmp_path / "models"))
+
+
+def test_block_ram_tiles_lint_clean(tmp_path):
+    models = sim_models(ECP5, tmp_path / "models")
+    for item, _ in block_ram_cases(np.random.default_rng(0)):
+        assert "DP16KD" in item.tile.render(item.instance)
+        source = write_harness([item], tmp_path)[0]
+        sources = [source, *models.sources]
+        warnings = models.own_warnings(lint(sources, item.module, list(models.args)))
+        assert not warnings, "\n".join(warnings)
+        errors = models.own_errors(slang_errors(sources, item.module))
+        assert not errors, "\n".join(errors)
