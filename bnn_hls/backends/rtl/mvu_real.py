@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
-from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
+from bnn_hls.backends.rtl.cycles import DSP_OPERAND_BITS, REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
 from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
@@ -43,9 +43,11 @@ def rom_row_words(rows: np.ndarray, weight_width: int) -> list[int]:
 class RealMvuTile(Tile):
     """``tree_stages``: register ranks in each PE's adder tree over its ``simd`` products.
     Latency (cycles.py) from the handshake of a pixel's last input beat: operands + ROM row,
-    their registers, products, the tree's ranks, the sum into the output register; streams in
-    templates/rtl/mvu_real.sv.j2. On ECP5 a ROM that Yosys would put in block RAM is DP16KD
-    blocks whose output registers are the multipliers' weight operands (block_ram.py)."""
+    their registers, the multipliers' operand registers, products, the tree's ranks, the sum
+    into the output register; streams in templates/rtl/mvu_real.sv.j2. On ECP5 a ROM that
+    Yosys would put in block RAM is DP16KD blocks with their output registers (block_ram.py),
+    and each product a MULT18X18D holding the operand and product registers
+    (ecp5_multiplier.sv.j2)."""
 
     stage: RealMvuStage
     tree_stages: int = 0
@@ -73,6 +75,12 @@ class RealMvuTile(Tile):
         return self.stage.pe * self.stage.simd * self.stage.weight_width
 
     @property
+    def on_multipliers(self) -> bool:
+        s = self.stage
+        return (self.technology is Technology.LATTICE_ECP5
+                and max(s.elem_width, s.weight_width) <= DSP_OPERAND_BITS)
+
+    @property
     def words(self) -> list[int]:
         return rom_row_words(self.stage.rom_rows, self.stage.weight_width)
 
@@ -97,8 +105,10 @@ class RealMvuTile(Tile):
         module = self.module_name(instance)
         rom = self.block_rom
         rom_module = f"{module}_rom"
+        multiplier = f"{module}_multiplier" if self.on_multipliers else None
         main = render_tile(
             "mvu_real.sv.j2", module=module, p=p, rom_module=rom_module if rom else None,
+            multiplier=multiplier,
             in_beat_width=p.inputs[0].layout.beat_width,
             sf=p.synapse_folds, nf=p.neuron_folds, depth=depth,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
@@ -108,4 +118,7 @@ class RealMvuTile(Tile):
             latency=REAL_MVU_LATENCY + self.tree_stages,
             sum_stage=REAL_MVU_SUM_STAGE + self.tree_stages,
             constants=hex_literal(self.words[0], row_w))
-        return with_helpers(main, rom.render(rom_module)) if rom else main
+        helpers = [rom.render(rom_module)] if rom else []
+        if multiplier:
+            helpers.append(render_tile("ecp5_multiplier.sv.j2", module=multiplier))
+        return with_helpers(main, *helpers)
