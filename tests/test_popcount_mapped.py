@@ -92,7 +92,7 @@ def bank(directory: Path, technology: Technology, bank_cases: list[dict],
 
 def run_bank(tmp_path: Path, technology: Technology, bank_cases: list[dict],
              gate_level: bool) -> None:
-    models = sim_models(technology)
+    models = sim_models(technology, tmp_path / "models")
     sources = bank(tmp_path / "src", technology, bank_cases, gate_level)
     spec = tmp_path / "cases.json"
     spec.write_text(json.dumps({"cases": bank_cases}))
@@ -125,7 +125,7 @@ def test_mapped_wide_bit_exact(tmp_path, technology, gate_level):
 @pytest.mark.parametrize("technology", FAMILIES, ids=lambda t: t.value)
 def test_mapped_lint_clean(tmp_path, technology):
     """The lanes, a pipelined one, and MVUs with mapped lanes: pipelined, and hard-wired."""
-    models = sim_models(technology)
+    models = sim_models(technology, tmp_path / "models")
     units = {case["name"]: mapped(case, technology).render(case["name"])
              for case in cases((12,))}
     units["xnor45_stages2"] = MappedPopcount(45, technology, xnor=True,
@@ -155,4 +155,4 @@ def test_mvu_with_mapped_lanes_bit_exact(tmp_path, technology):
     assert any(item.tile.popcount_stages for item, _, _ in cases)
     run_harness(tmp_path, "test_mvu", [(item, beats) for item, beats, _ in cases],
                 timing_of([(item, pixels, 1) for item, _, pixels in cases]),
-                models=sim_models(technology))
+                models=sim_models(technology, tmp_path / "models"))

@@ -58,7 +58,7 @@ def small_network(tmp_path: Path, technology: Technology) -> tuple[ir.Graph, lis
 
 
 def test_small_network_with_mapped_lanes_is_lint_clean(tmp_path):
-    models = sim_models(Technology.XILINX_7SERIES)
+    models = sim_models(Technology.XILINX_7SERIES, tmp_path / "models")
     _, sources = small_network(tmp_path, Technology.XILINX_7SERIES)
     sources += models.sources
     warnings = models.own_warnings(lint(sources, "bnn_top", list(models.args)))

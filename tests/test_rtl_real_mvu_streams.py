@@ -6,7 +6,7 @@ per family (bnn_hls.backends.rtl.axis_sim.harness_verilog). Plus lint and Yosys-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -34,6 +34,8 @@ from bnn_hls.hw.stages import (
     RelaneStage,
     WindowStage,
 )
+from bnn_hls.hw.technology import Technology
+from bnn_hls.tools.vendor_models import SimModels, sim_models
 
 IMAGES = 3  # back to back in every stream
 
@@ -46,9 +48,10 @@ class Expected:
     timing: dict[str, dict[str, int]]  # per output port: its last beat's cycle window
 
 
-def run_cases(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expected]]) -> None:
+def run_cases(tmp_path: Path, test_module: str, cases: list[tuple[Placed, Expected]],
+              models: SimModels | None = None) -> None:
     run_harness(tmp_path, test_module, [(item, e.beats) for item, e in cases],
-                {item.instance: e.timing for item, e in cases})
+                {item.instance: e.timing for item, e in cases}, models=models)
 
 
 def extreme_ints(rng, shape, lo: int, hi: int) -> np.ndarray:
@@ -242,9 +245,20 @@ def mvu_cases():
     yield mvu_alone(rng, "one_fold", mvu, extreme_images(rng, (IMAGES * 5, 21), span))
 
 
+ON_MULTIPLIERS = ("masked", "one_fold")  # also built for ECP5 (a model per product: small)
+
+
 def test_mvu_real(tmp_path):
-    cases = [(Placed(tile, name), expected) for name, tile, expected, _ in mvu_cases()]
-    run_cases(tmp_path, "test_mvu_real", cases)
+    """Two of the MVUs alone also as the ECP5 build: their products on MULT18X18D blocks."""
+    cases = []
+    for name, tile, expected, _ in mvu_cases():
+        cases.append((Placed(tile, name), expected))
+        if name in ON_MULTIPLIERS:
+            on_dsp = replace(tile, technology=Technology.LATTICE_ECP5)
+            assert on_dsp.on_multipliers, name
+            cases.append((Placed(on_dsp, f"{name}_ecp5"), expected))
+    run_cases(tmp_path, "test_mvu_real", cases,
+              sim_models(Technology.LATTICE_ECP5, tmp_path / "models"))
 
 
 def test_mvu_real_sizes():

@@ -6,6 +6,9 @@ parameterisations side by side (bnn_hls.backends.rtl.axis_sim.harness_verilog)."
 from __future__ import annotations
 
 import numpy as np
+from test_rtl_popcount_mvu import dot_products
+from test_rtl_popcount_mvu import input_beats as mvu_input_beats
+from test_rtl_popcount_mvu import output_beats as mvu_output_beats
 from tile_checks import (
     assert_lint_clean,
     assert_read_by_yosys,
@@ -30,9 +33,13 @@ from bnn_hls.hw.stages import (
     RegisterSliceStage,
     ShortcutStage,
     WindowStage,
+    XnorMvuStage,
 )
+from bnn_hls.hw.technology import Technology
+from bnn_hls.tools.vendor_models import sim_models
 
 IMAGES = 3  # back to back in every stream
+ECP5 = Technology.LATTICE_ECP5
 
 
 def extreme_ints(rng, shape, width: int, lo: int | None = None, hi: int | None = None):
@@ -147,7 +154,12 @@ def affine_cases(rng):
 BINARISE_CASES = {"bin_folds": BinariseStage(10, 4, 8), "bin_one": BinariseStage(8, 8, 5)}
 
 
+AFFINES_ON_MULTIPLIERS = ("pixels", "two_limbs", "three_limbs")  # also built for ECP5
+
+
 def test_affine_and_binarise(tmp_path):
+    """Three affines (unsigned input, two and three limbs) also as the ECP5 build: their
+    products on MULT18X18D blocks."""
     rng = np.random.default_rng(1)
     cases = []
     for name, p in affine_cases(rng):
@@ -160,12 +172,17 @@ def test_affine_and_binarise(tmp_path):
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
         cases.append((Placed(tile_for(p), name), beats))
+        if name in AFFINES_ON_MULTIPLIERS:
+            on_dsp = tile_for(p, technology=ECP5)
+            assert on_dsp.on_multipliers, name
+            cases.append((Placed(on_dsp, f"{name}_ecp5"), beats))
     for name, p in BINARISE_CASES.items():
         x = extreme_ints(rng, (IMAGES, p.channels, 4, 5), p.in_width)
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(ops.sign_bits(x), p.channels, 1)}
         cases.append((Placed(tile_for(p), name), beats))
-    run_harness(tmp_path, "test_affine", cases, timing(cases, pixels=20))
+    run_harness(tmp_path, "test_affine", cases, timing(cases, pixels=20),
+                models=sim_models(ECP5, tmp_path / "models"))
 
 
 # --- shortcut adder, stream FIFO ----------------------------------------------------------
@@ -232,7 +249,74 @@ GLOBAL_CASES = {
 }
 
 
+# --- ECP5 builds: memories on DP16KD block RAM with its output register --------------------
+
+# Shapes whose memories Yosys would put in block RAM on ECP5: a 64-deep, 64-bit pool row
+# (four x18 blocks), a 128 x 21 FIFO (x18 blocks across the width), a 1500 x 9 FIFO (x9).
+POOL = PoolStage(PoolKind.MAX, 32, 4, 16, height=4, width=8, kernel=3, stride=2, pad=1)
+FIFOS = {"fifo_x18": FifoStage(StreamLayout(1, 1, 20, True), 128),
+         "fifo_x9": FifoStage(StreamLayout(1, 1, 8, True), 1500)}
+SWG = WindowStage(channels=3, height=3, width=128, kernel=3, stride=1, pad=1, simd=9,
+                  elem_width=8)
+# An XNOR MVU of 128 weight rows of 18 bits per PE: ROMs on DP16KD (x18, INITVAL).
+MVU_SHAPE = {"fan_in": 72, "out_channels": 64, "pe": 2, "simd": 18, "pixels": 5}
+
+
+def block_rom_mvu(rng) -> tuple[Placed, dict]:
+    s = MVU_SHAPE
+    w = rng.random((s["out_channels"], s["fan_in"])) < 0.5
+    act = rng.random((s["pixels"], s["fan_in"])) < 0.5
+    valid = rng.random((s["pixels"], s["fan_in"])) < 0.9
+    last = np.arange(s["pixels"]) == s["pixels"] - 1
+    stage = XnorMvuStage(w, s["pe"], s["simd"], s["pixels"])
+    beats = {"s_axis": mvu_input_beats(stage, act, valid, last),
+             "m_axis": mvu_output_beats(stage, dot_products(act, valid, w), last)}
+    return Placed(tile_for(stage, technology=ECP5), "mvu"), beats
+
+
+def block_ram_of(tile):
+    ram = (tile.row_buffer.block_ram if hasattr(tile, "row_buffer")
+           else tile.block_roms[0] if hasattr(tile, "block_roms") else tile.block_ram)
+    assert ram is not None, f"{type(tile).__name__}: no DP16KD on ECP5"
+    return ram
+
+
+def block_ram_cases(rng, every: bool = True) -> list[tuple[Placed, dict]]:
+    """The pool, the MVU, the SWG and the FIFOs (``every``), else the pool, the MVU and the
+    x18 FIFO."""
+    x = extreme_ints(rng, (IMAGES, POOL.channels, POOL.height, POOL.width), POOL.in_width)
+    pool = {"s_axis": tensor_beats(x, POOL.lanes, POOL.in_width),
+            "m_axis": tensor_beats(ops.max_pool(x, POOL.kernel, POOL.stride, POOL.pad),
+                                   POOL.lanes, POOL.out_width)}
+    x = extreme_ints(rng, (IMAGES, SWG.channels, SWG.height, SWG.width), SWG.elem_width)
+    swg = {"s_axis": tensor_beats(x, SWG.channels, SWG.elem_width),
+           "m_axis": swg_window_beats(x, SWG)}
+    found = [(Placed(tile_for(POOL, technology=ECP5), "pool"), pool), block_rom_mvu(rng)]
+    if every:
+        found.append((Placed(tile_for(SWG, technology=ECP5), "swg"), swg))
+    for name, stage in FIFOS.items() if every else [("fifo_x18", FIFOS["fifo_x18"])]:
+        beats = tensor_beats(extreme_ints(rng, (1, 1, 1, 2 * stage.depth),
+                                          stage.layout.width), 1, stage.layout.width)
+        found.append((Placed(tile_for(stage, technology=ECP5), name),
+                      {"s_axis": beats, "m_axis": beats}))
+    return found
+
+
+
+def block_ram_timing(found: list[tuple[Placed, dict]]) -> dict:
+    """Full-rate windows of block_ram_cases: a FIFO streams one image of twice its depth, the
+    MVU one of its pixels."""
+    single = [(item, 2 * item.tile.stage.depth, 1) for item, _ in found
+              if isinstance(item.tile.stage, FifoStage)]
+    single += [(item, MVU_SHAPE["pixels"], 1) for item, _ in found
+               if isinstance(item.tile.stage, XnorMvuStage)]
+    return {**timing([c for c in found
+                      if isinstance(c[0].tile.stage, PoolStage | WindowStage)]),
+            **timing_of(single)}
+
+
 def test_pools(tmp_path):
+    """With the ECP5 build's pool row buffer and FIFO on block RAM (one harness for both)."""
     rng = np.random.default_rng(3)
     cases = []
     for name, p in {**POOL_CASES, **GLOBAL_CASES}.items():
@@ -248,7 +332,10 @@ def test_pools(tmp_path):
         beats = {"s_axis": tensor_beats(x, p.lanes, p.in_width),
                  "m_axis": tensor_beats(y, p.lanes, p.out_width)}
         cases.append((Placed(tile_for(p), name), beats))
-    run_harness(tmp_path, "test_pool", cases, timing(cases))
+    block_ram = block_ram_cases(rng, every=False)
+    run_harness(tmp_path, "test_pool", cases + block_ram,
+                {**timing(cases), **block_ram_timing(block_ram)},
+                models=sim_models(ECP5, tmp_path / "models"))
 
 
 # --- every tile above: lint-clean, and Yosys reads it ---------------------------------------

@@ -179,7 +179,8 @@ def simulate(graph: ir.Graph, rtl_dir: Path, pixels: np.ndarray, *, frame_groups
     results_path.unlink(missing_ok=True)  # never report a previous run's beats
     sources = [rtl_dir / name for name in manifest["sources"]]
     technology = Technology(manifest.get("technology", Technology.GENERIC.value))
-    models = None if technology is Technology.GENERIC else sim_models(technology)
+    models = (None if technology is Technology.GENERIC
+              else sim_models(technology, rtl_dir / "sim_models"))
     sources += models.sources if models else []
     expected_cycles = manifest["expected_cycles_per_image"] * (len(pixels) + 1)
     # The simulation runs in the RTL directory, where the ROM files are named from.

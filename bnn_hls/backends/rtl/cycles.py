@@ -26,17 +26,18 @@ from bnn_hls.hw.stages import (
 )
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
-# The row buffer's registers past its RAM read: the RAM output register and the tap select
-# (templates/rtl/swg_lines.sv.j2).
-ROW_BUFFER_REGISTERS = 2
+# The row buffer's registers besides its RAM read: the read decision (taken a cycle ahead),
+# the RAM output register and the tap select (templates/rtl/swg_lines.sv.j2).
+ROW_BUFFER_REGISTERS = 3
 DSP_OPERAND_BITS = 18  # a signed multiplier operand: ECP5 MULT18X18D, Xilinx DSP48 B port
 FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_fifo.sv.j2)
 GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
 SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
-# Operands + ROM row, their registers, products, accumulate (templates/rtl/mvu_real.sv.j2),
-# without the adder tree's register ranks; the products are the third stage's registers.
-REAL_MVU_LATENCY = 4
-REAL_MVU_SUM_STAGE = 3
+# Operands + ROM row, their registers, the multipliers' operand registers, products,
+# accumulate (templates/rtl/mvu_real.sv.j2), without the adder tree's register ranks; the
+# products are the fourth stage's registers.
+REAL_MVU_LATENCY = 5
+REAL_MVU_SUM_STAGE = 4
 # Operands + ROM word, lane inputs, accumulate, without popcount pipeline stages (mvu.sv.j2).
 XNOR_MVU_LATENCY = 3
 

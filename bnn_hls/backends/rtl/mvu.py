@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
@@ -29,8 +30,10 @@ class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
     ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, with the
     same register ranks), else (generic) the behavioural tree. A fully unrolled layer (one
-    weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM.
-    ``store``: ROMs from the bitstream, or RAMs the weight port fills (bnn_hls.hw.weight_load).
+    weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM. On
+    ECP5, ROMs that Yosys would put in block RAM are DP16KD blocks whose output registers are
+    the lane inputs (block_ram.py). ``store``: ROMs from the bitstream, or RAMs the weight
+    port fills (bnn_hls.hw.weight_load; inferred, on any technology).
     Streams, latency and the partial last fold are documented in templates/rtl/mvu.sv.j2."""
 
     stage: XnorMvuStage
@@ -68,13 +71,24 @@ class XnorMvuTile(Tile):
         output."""
         return XNOR_MVU_LATENCY + self.popcount_stages
 
+    @property
+    def block_roms(self) -> list[Ecp5BlockRam]:
+        """Each PE's weight ROM on DP16KD, or none: inferred ROMs (or hard-wired weights, or
+        RAMs the weight port fills)."""
+        if self.hard_wired or self.store is not WeightStore.ROM:
+            return []
+        p = self.stage
+        roms = [block_ram(self.technology, p.simd, p.steps_per_pixel, tuple(rows))
+                for rows in p.rom_words]
+        return [rom for rom in roms if rom]
+
     def memory_file(self, instance: str, pe: int) -> str:
         return f"{self.module_name(instance)}_pe{pe}.mem"
 
     def memory_files(self, instance: str) -> dict[str, str]:
-        """One ``$readmemh`` file per PE, one ROM word per line (none when hard-wired or
-        loaded through the weight port)."""
-        if self.hard_wired or self.store is not WeightStore.ROM:
+        """One ``$readmemh`` file per PE, one ROM word per line (none when hard-wired, on
+        block RAM or loaded through the weight port)."""
+        if self.hard_wired or self.block_roms or self.store is not WeightStore.ROM:
             return {}
         digits = ceil_div(self.stage.simd, 4)
         return {self.memory_file(instance, pe): "".join(f"{word:0{digits}x}\n" for word in rows)
@@ -84,8 +98,10 @@ class XnorMvuTile(Tile):
         p = self.stage
         module = self.module_name(instance)
         names = {"lane": f"{module}_lane", "popcount": f"{module}_popcount"}
+        roms = self.block_roms
+        rom_modules = [f"{module}_rom{pe}" for pe in range(len(roms))]
         main = render_tile(
-            "mvu.sv.j2", module=module, names=names, p=p,
+            "mvu.sv.j2", module=module, names=names, p=p, rom_modules=rom_modules,
             popcount_stages=self.popcount_stages, latency=self.latency,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
             row_w=counter_bits(p.steps_per_pixel), count_w=self.popcount.out_width,
@@ -100,6 +116,7 @@ class XnorMvuTile(Tile):
         if self.mapped:
             return with_helpers(
                 main, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
-                self.mapped_popcount.render(names["popcount"]))
+                self.mapped_popcount.render(names["popcount"]),
+                *(rom.render(name) for rom, name in zip(roms, rom_modules, strict=True)))
         return with_helpers(main, self.popcount.render_xnor(names["lane"], names["popcount"]),
                             self.popcount.render(names["popcount"]))

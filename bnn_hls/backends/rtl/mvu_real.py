@@ -13,10 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
-from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
+from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
+from bnn_hls.backends.rtl.cycles import DSP_OPERAND_BITS, REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
+from bnn_hls.backends.rtl.tiles import (
+    Tile,
+    counter_bits,
+    hex_literal,
+    render_tile,
+    with_helpers,
+)
 from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.stages import RealMvuStage
+from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.hw.weight_load import WeightStore, row_width
 from bnn_hls.hw.weights import rom_row_words
@@ -26,12 +34,16 @@ from bnn_hls.hw.weights import rom_row_words
 class RealMvuTile(Tile):
     """``tree_stages``: register ranks in each PE's adder tree over its ``simd`` products.
     Latency (cycles.py) from the handshake of a pixel's last input beat: operands + ROM row,
-    their registers, products, the tree's ranks, the sum into the output register; streams in
-    templates/rtl/mvu_real.sv.j2. ``store``: a ROM from the bitstream, or a RAM the weight port
-    fills (bnn_hls.hw.weight_load)."""
+    their registers, the multipliers' operand registers, products, the tree's ranks, the sum
+    into the output register; streams in templates/rtl/mvu_real.sv.j2. On ECP5 a ROM that
+    Yosys would put in block RAM is DP16KD blocks with their output registers (block_ram.py),
+    and each product a MULT18X18D holding the operand and product registers
+    (ecp5_multiplier.sv.j2). ``store``: a ROM from the bitstream, or a RAM the weight port
+    fills (bnn_hls.hw.weight_load; inferred, on any technology)."""
 
     stage: RealMvuStage
     tree_stages: int = 0
+    technology: Technology = Technology.GENERIC
     store: WeightStore = WeightStore.ROM
 
     prefix: ClassVar[str] = "mvu_real"
@@ -51,19 +63,42 @@ class RealMvuTile(Tile):
     def memory_file(self, instance: str) -> str:
         return f"{self.module_name(instance)}.mem"
 
-    def memory_files(self, instance: str) -> dict[str, str]:
+    @property
+    def on_multipliers(self) -> bool:
+        s = self.stage
+        return (self.technology is Technology.LATTICE_ECP5
+                and max(s.elem_width, s.weight_width) <= DSP_OPERAND_BITS)
+
+    @property
+    def words(self) -> list[int]:
+        return rom_row_words(self.stage.rom_rows, self.stage.weight_width)
+
+    @property
+    def block_rom(self) -> Ecp5BlockRam | None:
+        """The weight ROM on DP16KD, or None: inferred (or constants for a single step, or a
+        RAM the weight port fills)."""
         if self.stage.steps_per_pixel == 1 or self.store is not WeightStore.ROM:
-            return {}  # a single step's weights are constants; loaded weights come at run time
+            return None
+        return block_ram(self.technology, row_width(self.stage), self.stage.steps_per_pixel,
+                         tuple(self.words))
+
+    def memory_files(self, instance: str) -> dict[str, str]:
+        if self.stage.steps_per_pixel == 1 or self.block_rom or self.store is not WeightStore.ROM:
+            return {}  # constants for a single step; a block ROM holds its own; loaded: none
         digits = -(-row_width(self.stage) // 4)
-        words = rom_row_words(self.stage.rom_rows, self.stage.weight_width)
-        return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in words)}
+        return {self.memory_file(instance): "".join(f"{w:0{digits}x}\n" for w in self.words)}
 
     def render(self, instance: str) -> str:
         p = self.stage
         row_w = row_width(p)
         depth = p.steps_per_pixel
-        return render_tile(
-            "mvu_real.sv.j2", module=self.module_name(instance), p=p,
+        module = self.module_name(instance)
+        rom = self.block_rom
+        rom_module = f"{module}_rom"
+        multiplier = f"{module}_multiplier" if self.on_multipliers else None
+        main = render_tile(
+            "mvu_real.sv.j2", module=module, p=p, rom_module=rom_module if rom else None,
+            multiplier=multiplier,
             in_beat_width=p.inputs[0].layout.beat_width,
             sf=p.synapse_folds, nf=p.neuron_folds, depth=depth,
             sf_w=counter_bits(p.synapse_folds), nf_w=counter_bits(p.neuron_folds),
@@ -72,6 +107,10 @@ class RealMvuTile(Tile):
             row_w=row_w, memory_file=self.memory_file(instance), tree=self.tree,
             latency=REAL_MVU_LATENCY + self.tree_stages,
             sum_stage=REAL_MVU_SUM_STAGE + self.tree_stages,
-            constants=hex_literal(rom_row_words(p.rom_rows, p.weight_width)[0], row_w),
+            constants=hex_literal(self.words[0], row_w),
             loaded=self.store is not WeightStore.ROM,
             uram=self.store is WeightStore.LOADED_URAM)
+        helpers = [rom.render(rom_module)] if rom else []
+        if multiplier:
+            helpers.append(render_tile("ecp5_multiplier.sv.j2", module=multiplier))
+        return with_helpers(main, *helpers)

@@ -55,13 +55,13 @@ TILES: dict[type[Stage], type[Tile]] = {
 def tile_for(stage: Stage, timing: RtlTiming = DEFAULT_TIMING,
              technology: Technology = Technology.GENERIC,
              store: WeightStore = WeightStore.ROM) -> Tile:
-    """The stage's tile; of the tiles, only the XNOR MVU's popcount lanes map onto a
-    technology's primitives, and only the MVUs keep weights (``store``)."""
+    """The stage's tile; the tiles with a ``technology`` build on its primitives (the XNOR
+    MVU's popcount lanes, ECP5 block RAM), and only the MVUs keep weights (``store``)."""
     tile = TILES[type(stage)].for_timing(stage, timing)
-    if isinstance(tile, XnorMvuTile):
-        return replace(tile, technology=technology, store=store)
-    if isinstance(tile, RealMvuTile):
-        return replace(tile, store=store)
+    if hasattr(tile, "technology"):
+        tile = replace(tile, technology=technology)
+    if isinstance(tile, XnorMvuTile | RealMvuTile):
+        tile = replace(tile, store=store)
     return tile
 
 
@@ -105,7 +105,8 @@ class RtlDesign:
             source = (channel.source.stage, self._rtl_port(channel.source))
             between = f"{channel.sink.stage}_{channel.sink.port}"
             if channel.depth:
-                buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth))
+                buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth),
+                                               technology)
                 between += "_fifo"
             elif (self.tiles[channel.source.stage].ready_follows_output
                   and self.tiles[channel.sink.stage].ready_follows_output):

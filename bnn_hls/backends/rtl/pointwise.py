@@ -9,29 +9,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.cycles import affine_latency, affine_operand_width, operand_limbs
-from bnn_hls.backends.rtl.tiles import Tile, counter_bits, hex_literal, render_tile
+from bnn_hls.backends.rtl.cycles import (
+    DSP_OPERAND_BITS,
+    affine_latency,
+    affine_operand_width,
+    operand_limbs,
+)
+from bnn_hls.backends.rtl.tiles import (
+    Tile,
+    counter_bits,
+    hex_literal,
+    render_tile,
+    with_helpers,
+)
 from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
+from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
     """Latency cycles.affine_latency (operands, products of DSP-sized limbs of the input,
-    sum, saturate); tready follows m_axis_tready."""
+    sum, saturate); tready follows m_axis_tready. On ECP5 each limb's product is a MULT18X18D
+    holding the operand and product registers (ecp5_multiplier.sv.j2)."""
 
     stage: AffineStage
+    technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "affine"
     ready_follows_output: ClassVar[bool] = True
 
+    @property
+    def on_multipliers(self) -> bool:
+        return (self.technology is Technology.LATTICE_ECP5
+                and self.stage.mult_width <= DSP_OPERAND_BITS)
+
     def render(self, instance: str) -> str:
         p = self.stage
-        return render_tile(
-            "affine.sv.j2", module=self.module_name(instance), p=p,
+        module = self.module_name(instance)
+        multiplier = f"{module}_multiplier" if self.on_multipliers else None
+        main = render_tile(
+            "affine.sv.j2", module=module, p=p, multiplier=multiplier,
             fold_w=counter_bits(p.folds), x_w=affine_operand_width(p),
             limbs=operand_limbs(affine_operand_width(p)), latency=affine_latency(p),
             mults=_by_fold([hex_literal(m, p.mult_width) for m in p.lane_mults], p.lanes),
             biases=_by_fold([hex_literal(b, p.bias_width) for b in p.rounded_bias], p.lanes))
+        if multiplier:
+            return with_helpers(main, render_tile("ecp5_multiplier.sv.j2", module=multiplier))
+        return main
 
 
 def _by_fold(per_channel: list[str], lanes: int) -> list[list[str]]:

@@ -12,6 +12,7 @@ from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_hel
 from bnn_hls.hw.intervals import Interval
 from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.stages import GlobalSumStage, PoolStage
+from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
 
 
@@ -22,6 +23,7 @@ class PoolTile(Tile):
 
     stage: PoolStage
     tree_stages: int = 0
+    technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "pool"
 
@@ -35,7 +37,7 @@ class PoolTile(Tile):
     @property
     def row_buffer(self) -> RowBuffer:
         s = self.stage
-        return RowBuffer(s.lanes * s.in_width, s.folds, s.shape)
+        return RowBuffer(s.lanes * s.in_width, s.folds, s.shape, self.technology)
 
     @property
     def tree(self) -> ReductionTree:
@@ -48,7 +50,7 @@ class PoolTile(Tile):
         main = render_tile("pool_window.sv.j2", module=module, lines_module=lines,
                            p=self.stage, lowest=Interval.of_width(self.stage.in_width).lo,
                            tree=self.tree, latency=pool_latency(self.stage, self.tree_stages))
-        return with_helpers(main, self.row_buffer.render(lines))
+        return with_helpers(main, *self.row_buffer.render(lines))
 
 
 @dataclass(frozen=True)

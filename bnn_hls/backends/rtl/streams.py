@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.cycles import FIFO_LATENCY
-from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile
+from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import clog2
 from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
+from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,12 @@ class ForkTile(Tile):
 @dataclass(frozen=True)
 class FifoTile(Tile):
     """Synchronous stream FIFO: 1 beat/cycle in and out, the memory's read register and a
-    head register after it (BRAM-friendly). Latency FIFO_LATENCY; s_axis_tready is "not
-    full" (a register compare, no path from m_axis)."""
+    head register after it (BRAM-friendly; on ECP5, where Yosys would use block RAM, a DP16KD
+    whose output register is the head). Latency FIFO_LATENCY; s_axis_tready is "not full" (a
+    register compare, no path from m_axis)."""
 
     stage: FifoStage
+    technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "stream_fifo"
 
@@ -72,11 +76,19 @@ class FifoTile(Tile):
         its pop, when "not full" sees the slot free)."""
         return max(self.stage.depth, FIFO_LATENCY + 1)
 
+    @property
+    def block_ram(self) -> Ecp5BlockRam | None:
+        return block_ram(self.technology, self.stage.layout.beat_width + 1, self.capacity)
+
     def render(self, instance: str) -> str:
-        depth = self.capacity
-        return render_tile("stream_fifo.sv.j2", module=self.module_name(instance),
+        depth, ram = self.capacity, self.block_ram
+        module = self.module_name(instance)
+        ram_module = f"{module}_ram"
+        main = render_tile("stream_fifo.sv.j2", module=module,
                            width=self.stage.layout.beat_width, depth=depth,
-                           addr_w=counter_bits(depth), count_w=clog2(depth + 1))
+                           addr_w=counter_bits(depth), count_w=clog2(depth + 1),
+                           ram_module=ram_module if ram else None)
+        return with_helpers(main, ram.render(ram_module)) if ram else main
 
 
 @dataclass(frozen=True)
