@@ -77,6 +77,18 @@ def test_a_design_with_a_weight_port_is_lint_clean_and_has_no_rom_file(loaded_de
     assert slang_errors(sources, manifest["top"]) == []
 
 
+def test_an_ecp5_build_with_a_weight_port_lints(small_graph, tmp_path):
+    # Its real MVUs multiply on MULT18X18D; the loaded weights are inferred RAMs.
+    _, sources = generate_rtl(small_graph, tmp_path, target_cycles=TARGET_CYCLES,
+                              technology=Technology.LATTICE_ECP5, load_weights=True)
+    models = sim_models(Technology.LATTICE_ECP5, tmp_path / "models")
+    warnings = models.own_warnings(lint([*sources, *models.sources], "bnn_top",
+                                        list(models.args)))
+    assert not warnings, "\n".join(warnings)
+
+
+@pytest.mark.slow  # its own Verilator build; make test loads weights through the DMA-like
+# run of tests/test_pynq_stream.py
 def test_weights_through_the_port_are_bit_exact_after_every_reset(loaded_design, small_graph):
     _, rtl, _ = loaded_design
     pixels = np.random.default_rng(0).integers(0, 256, (4, 3, 4, 4))
@@ -110,7 +122,7 @@ def test_bireal18_on_zcu104_loads_its_ultraram_weights_through_the_port(tmp_path
     source = tmp_path / f"{design.module(name)}.sv"
     source.write_text(design.tiles[name].render(name))
     assert '(* ram_style = "ultra" *)' in source.read_text()
-    models = sim_models(board.technology)  # its lanes are mapped onto LUT6_2 and CARRY8
+    models = sim_models(board.technology, tmp_path)  # lanes on LUT6_2 and CARRY8
     warnings = models.own_warnings(lint([source, *models.sources], design.module(name),
                                         list(models.args)))
     assert not warnings, "\n".join(warnings)
