@@ -22,7 +22,6 @@ from tile_checks import (
 
 from bnn_hls.backends.golden import ops
 from bnn_hls.backends.rtl.axis_sim import Placed
-from bnn_hls.backends.rtl.mvu_real import RealMvuTile
 from bnn_hls.backends.rtl.network import tile_for
 from bnn_hls.backends.rtl.tiles import StreamPort, with_helpers
 from bnn_hls.compiler.ir import window_matrix
@@ -259,19 +258,6 @@ def test_mvu_real(tmp_path):
             assert on_dsp.on_multipliers, name
             cases.append((Placed(on_dsp, f"{name}_ecp5"), expected))
     run_cases(tmp_path, "test_mvu_real", cases,
-              sim_models(Technology.LATTICE_ECP5, tmp_path / "models"))
-
-
-@pytest.mark.slow
-def test_every_mvu_real_on_ecp5_multipliers(tmp_path):
-    cases = []
-    for name, tile, expected, _ in mvu_cases():
-        if isinstance(tile, RealMvuTile):
-            on_dsp = replace(tile, technology=Technology.LATTICE_ECP5)
-            if on_dsp.on_multipliers:
-                cases.append((Placed(on_dsp, f"{name}_ecp5"), expected))
-    assert len(cases) > len(ON_MULTIPLIERS)
-    run_cases(tmp_path, "test_mvu_real_ecp5", cases,
               sim_models(Technology.LATTICE_ECP5, tmp_path / "models"))
 
 
