@@ -10,6 +10,7 @@ import pytest
 
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.backends.rtl.network import RtlDesign
+from bnn_hls.backends.rtl.streams import RegisterSliceTile
 from bnn_hls.compiler.config import CompileConfig
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.data import digits_split
@@ -58,6 +59,22 @@ def test_manifest_names_language_sources_and_memory_files(design):
     text = "".join(s.read_text() for s in sources)
     for name in manifest["memory_files"]:
         assert f'$readmemh("{name}"' in text
+
+
+def test_no_ready_path_spans_two_tiles(design):
+    # a register slice wherever the consumer's ready follows its output and the producer's
+    # ready feeds its own output logic, or a row-buffer read (the digits network's critical
+    # path ran from an MVU's fold counter into the SWG's read decision)
+    graph, _, _ = design
+    rtl = RtlDesign(build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES,
+                               "bnn_top"))
+    direct = [(rtl.tiles[source], rtl.tiles[sink])
+              for (sink, _), (source, _) in rtl.sources.items()]
+    assert not [(a.prefix, b.prefix) for a, b in direct if a.needs_slice_before(b)]
+    sliced = {(rtl.tiles[rtl.sources[(name, "s_axis")][0]].prefix, rtl.tiles[sink].prefix)
+              for (sink, _), (name, _) in rtl.sources.items()
+              if isinstance(rtl.tiles[name], RegisterSliceTile)}
+    assert ("swg", "mvu") in sliced
 
 
 def test_bit_exact_under_random_stalls_and_resets(design, digits):

@@ -139,9 +139,3 @@ def place_and_route(netlist: Path, device: Ecp5Device, freq_mhz: float,
         raise BnnHlsError(f"nextpnr-ecp5 failed on {netlist} ({reason}); see "
                           f"{build_dir / 'nextpnr.log'}")
     return PnrResult.from_report(json.loads(report.read_text()))
-
-
-def ecp5_flow(sources: Sequence[Path], top: str, build_dir: Path, device: Ecp5Device,
-              freq_mhz: float) -> PnrResult:
-    """Synthesis then out-of-context place and route of ``top``."""
-    return place_and_route(synth_ecp5(sources, top, build_dir), device, freq_mhz)

@@ -108,8 +108,8 @@ class RtlDesign:
                 buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth),
                                                technology)
                 between += "_fifo"
-            elif (self.tiles[channel.source.stage].ready_follows_output
-                  and self.tiles[channel.sink.stage].ready_follows_output):
+            elif self.tiles[channel.source.stage].needs_slice_before(
+                    self.tiles[channel.sink.stage]):
                 buffer = RegisterSliceTile(RegisterSliceStage(channel.layout))
                 between += "_slice"
             else:

@@ -26,6 +26,7 @@ class PoolTile(Tile):
     technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "pool"
+    output_ready_is_deep: ClassVar[bool] = True
 
     @classmethod
     def for_timing(cls, stage: PoolStage, timing: RtlTiming) -> PoolTile:
