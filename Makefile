@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/bnn-hls demo $(CKPT) -o $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) tests
+	$(BIN)/python -m pytest -n $(JOBS) --durations=15 tests
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -m slow tests
