@@ -6,6 +6,8 @@
 - measured steady-state cycles per image of the digits design in Verilator vs the ideal
   (max over layers of MACs / (PE*SIMD)), as a ratio (target: at least 0.9);
 - the skip FIFO bits of Bi-Real-18 at 224x224 (RTL plan) beside the geometric minimum;
+- Bi-Real-18 on the ZCU104 and the KV260: the fastest folding `bnn-hls fit` finds, its
+  estimated resources and images/s at the board's (assumed) clock;
 - LUTs per XNOR-popcount lane from Yosys (bnn_hls.bench_lut);
 - g++ C-simulation of the digits HLS C++: images/s beside the golden model in the same run
   (target: at least 1x), and the C-sim build time.
@@ -42,6 +44,7 @@ def bench_compiler() -> None:
     compile_seconds = time.perf_counter() - started
     print(f"compile Bi-Real-18: {compile_seconds:.2f} s (target < 10 s)")
     bench_skip_fifos(compiled.graph)
+    bench_fit(compiled.graph)
 
     pixels = np.random.default_rng(0).integers(0, 256, (1, 3, 224, 224), dtype=np.uint8)
     golden = GoldenModel(compiled.graph)
@@ -71,6 +74,18 @@ def bench_skip_fifos(graph, target_cycles: int = 200_000) -> None:
     print(f"Bi-Real-18 224x224 skip FIFOs ({len(skips)}, RTL plan at {target_cycles} "
           f"cycles/image): {planned / 1e6:.3f} Mbit, geometric minimum {minimum / 1e6:.3f} "
           f"Mbit, ratio {planned / minimum:.2f}")
+
+
+def bench_fit(graph, boards: tuple[str, ...] = ("zcu104", "kv260")) -> None:
+    from bnn_hls.boards import load_board
+    from bnn_hls.tools.fit import FoldingSweep, fastest_fit
+
+    sweep = FoldingSweep(graph)
+    for name in boards:
+        search = fastest_fit(sweep, load_board(name))
+        report = search.best or search.slowest
+        verdict = "fastest folding that fits" if search.best else "does not fit; fewest lanes"
+        print(f"Bi-Real-18 224x224, {verdict} (bnn-hls fit): {report.describe()}")
 
 
 def bench_rtl_throughput(target_cycles: int = 2048) -> None:

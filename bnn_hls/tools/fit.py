@@ -96,7 +96,8 @@ class FitReport:
     def describe(self) -> str:
         clock = self.board.clock_mhz
         lines = [f"{self.board.title}: {self.cycles_per_image:,} cycles/image "
-                 f"({clock * 1e6 / self.cycles_per_image:,.1f} images/s at {clock:g} MHz), "
+                 f"({clock * 1e6 / self.cycles_per_image:,.1f} images/s at an assumed "
+                 f"{clock:g} MHz clock), "
                  f"estimate:", *("  " + u.describe() for u in self.uses)]
         if self.load_bits:
             lines.append(f"  {self.load_bits / 1e6:.2f} Mbit of weights sit in UltraRAM, which "

@@ -165,7 +165,8 @@ def _markdown(graph: ir.Graph, plan: DataflowPlan, figures: list[LayerFigures],
              f"shortcut bits ({ACCURACY_SOURCE}).", "",
              f"- cycles per image ({CYCLES_SOURCE}): {cycles:,}"]
     if board:
-        lines.append(f"- images/s at the board's {board.clock_mhz:g} MHz clock ({ESTIMATE}): "
+        lines.append(f"- images/s at the board's {board.clock_mhz:g} MHz clock (assumed, "
+                     f"{ESTIMATE}): "
                      f"{board.clock_mhz * 1e6 / cycles:,.1f}")
     lines += ["", "| resource | estimate | available |", "| --- | ---: | ---: |"]
     for name, value in asdict(total).items():
