@@ -66,15 +66,21 @@ def test_no_ready_path_spans_two_tiles(design):
     # ready feeds its own output logic, or a row-buffer read (the digits network's critical
     # path ran from an MVU's fold counter into the SWG's read decision)
     graph, _, _ = design
-    rtl = RtlDesign(build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES,
-                               "bnn_top"))
-    direct = [(rtl.tiles[source], rtl.tiles[sink])
-              for (sink, _), (source, _) in rtl.sources.items()]
-    assert not [(a.prefix, b.prefix) for a, b in direct if a.needs_slice_before(b)]
-    sliced = {(rtl.tiles[rtl.sources[(name, "s_axis")][0]].prefix, rtl.tiles[sink].prefix)
-              for (sink, _), (name, _) in rtl.sources.items()
-              if isinstance(rtl.tiles[name], RegisterSliceTile)}
-    assert ("swg", "mvu") in sliced
+    plan = build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES, "bnn_top")
+    kinds = {c: (type(plan.stages[c.source.stage].stage).__name__,
+                 type(plan.stages[c.sink.stage].stage).__name__) for c in plan.channels}
+    sliced = {kinds[c] for c in plan.channels if c.register_slice}
+    assert {("WindowStage", "XnorMvuStage"), ("WindowStage", "RealMvuStage"),
+            ("PoolStage", "ForkStage"), ("XnorMvuStage", "AffineStage"),
+            ("ShortcutStage", "ForkStage")} <= sliced
+    assert not any(c.register_slice for c in plan.channels if c.depth)
+    plain = {kinds[c] for c in plan.channels if not (c.register_slice or c.depth)}
+    assert not plain & sliced
+    # the RTL puts a slice tile on exactly the marked channels
+    rtl = RtlDesign(plan)
+    slices = [n for n, t in rtl.tiles.items() if isinstance(t, RegisterSliceTile)]
+    assert sorted(slices) == sorted(f"{c.sink.stage}_{c.sink.port}_slice"
+                                    for c in plan.channels if c.register_slice)
 
 
 def test_bit_exact_under_random_stalls_and_resets(design, digits):

@@ -48,6 +48,10 @@ class CycleModel(WindowCosts, Protocol):
     def latency(self, stage: Stage) -> int:
         """Cycles from the input beat that completes an output to that output's first beat."""
 
+    def needs_register_slice(self, source: Stage, sink: Stage) -> bool:
+        """Whether a plain stream from ``source`` into ``sink`` needs a register slice to
+        keep the ready path within one stage."""
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -58,12 +62,15 @@ class Endpoint:
 @dataclass(frozen=True)
 class Channel:
     """A stream from one stage's output port to another's input port. ``depth``: beats of
-    buffering it needs beyond what the stages hold (0: none, a plain connection)."""
+    buffering it needs beyond what the stages hold (0: none, a plain connection).
+    ``register_slice``: an unbuffered channel whose ready path the backend cuts with a
+    register slice (RegisterSliceStage)."""
 
     source: Endpoint
     sink: Endpoint
     layout: StreamLayout
     depth: int = 0
+    register_slice: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,9 @@ class _Builder:
     def link(self, source: _Stream, sink: Endpoint, depth: int = 0) -> None:
         check_link(source.layout, self.plan.port(sink).layout,
                    f"{source.source.stage}.{source.source.port} -> {sink.stage}.{sink.port}")
-        self.plan.channels.append(Channel(source.source, sink, source.layout, depth))
+        sliced = not depth and self.model.needs_register_slice(
+            self.plan.stages[source.source.stage].stage, self.plan.stages[sink.stage].stage)
+        self.plan.channels.append(Channel(source.source, sink, source.layout, depth, sliced))
 
     def read(self, tensor: str) -> _Stream:
         """The stream of ``tensor`` for one consumer, forking it for tensors read twice."""

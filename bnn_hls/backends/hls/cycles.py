@@ -75,6 +75,9 @@ class HlsCycles:
     def _(self, stage: RelaneStage, pixels: int) -> int:
         return pixels * (stage.in_folds + stage.out_folds)  # gather, then scatter
 
+    def needs_register_slice(self, source: Stage, sink: Stage) -> bool:
+        return False  # the HLS tool registers its own stream interfaces
+
     @singledispatchmethod
     def latency(self, stage: Stage) -> int:
         """Estimated cycles from the input beat that completes an output pixel's inputs to

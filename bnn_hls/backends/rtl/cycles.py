@@ -40,6 +40,13 @@ REAL_MVU_LATENCY = 5
 REAL_MVU_SUM_STAGE = 4
 # Operands + ROM word, lane inputs, accumulate, without popcount pipeline stages (mvu.sv.j2).
 XNOR_MVU_LATENCY = 3
+# Tiles whose s_axis_tready follows m_axis_tready within the cycle (the whole pipeline stalls
+# together), and tiles whose m_axis_tready feeds a decision several logic levels deep (the
+# row buffer's read). A stream into the first kind from either gets a register slice, so no
+# ready path spans two tiles.
+READY_FOLLOWS_OUTPUT = (AffineStage, BinariseStage, ShortcutStage, GlobalSumStage, ForkStage,
+                        XnorMvuStage, RealMvuStage)
+OUTPUT_READY_IS_DEEP = (WindowStage, PoolStage)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,10 @@ class RtlCycles:
     @cycles_per_image.register
     def _(self, stage: RelaneStage, pixels: int) -> int:
         return pixels * max(stage.in_folds, stage.out_folds)
+
+    def needs_register_slice(self, source: Stage, sink: Stage) -> bool:
+        return isinstance(sink, READY_FOLLOWS_OUTPUT) and isinstance(
+            source, READY_FOLLOWS_OUTPUT + OUTPUT_READY_IS_DEEP)
 
     @singledispatchmethod
     def latency(self, stage: Stage) -> int:

@@ -47,7 +47,6 @@ class RealMvuTile(Tile):
     store: WeightStore = WeightStore.ROM
 
     prefix: ClassVar[str] = "mvu_real"
-    ready_follows_output: ClassVar[bool] = True
 
     @classmethod
     def for_timing(cls, stage: RealMvuStage, timing: RtlTiming) -> RealMvuTile:

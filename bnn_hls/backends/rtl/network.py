@@ -108,8 +108,7 @@ class RtlDesign:
                 buffer: Tile | None = FifoTile(FifoStage(channel.layout, channel.depth),
                                                technology)
                 between += "_fifo"
-            elif self.tiles[channel.source.stage].needs_slice_before(
-                    self.tiles[channel.sink.stage]):
+            elif channel.register_slice:
                 buffer = RegisterSliceTile(RegisterSliceStage(channel.layout))
                 between += "_slice"
             else:

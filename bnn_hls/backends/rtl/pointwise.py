@@ -36,7 +36,6 @@ class AffineTile(Tile):
     technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "affine"
-    ready_follows_output: ClassVar[bool] = True
 
     @property
     def on_multipliers(self) -> bool:
@@ -70,7 +69,6 @@ class BinariseTile(Tile):
     stage: BinariseStage
 
     prefix: ClassVar[str] = "binarise"
-    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("affine_binarise.sv.j2", module=self.module_name(instance),
@@ -86,7 +84,6 @@ class ShortcutTile(Tile):
     stage: ShortcutStage
 
     prefix: ClassVar[str] = "shortcut"
-    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("shortcut.sv.j2", module=self.module_name(instance), p=self.stage)

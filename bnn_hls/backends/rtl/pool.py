@@ -26,7 +26,6 @@ class PoolTile(Tile):
     technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "pool"
-    output_ready_is_deep: ClassVar[bool] = True
 
     @classmethod
     def for_timing(cls, stage: PoolStage, timing: RtlTiming) -> PoolTile:
@@ -62,7 +61,6 @@ class GlobalSumTile(Tile):
     stage: GlobalSumStage
 
     prefix: ClassVar[str] = "global_sum"
-    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         s = self.stage

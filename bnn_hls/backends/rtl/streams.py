@@ -50,7 +50,6 @@ class ForkTile(Tile):
     stage: ForkStage
 
     prefix: ClassVar[str] = "stream_fork"
-    ready_follows_output: ClassVar[bool] = True
 
     def render(self, instance: str) -> str:
         return render_tile("stream_fork.sv.j2", module=self.module_name(instance),
@@ -93,8 +92,9 @@ class FifoTile(Tile):
 
 @dataclass(frozen=True)
 class RegisterSliceTile(Tile):
-    """Skid buffer: latency 0, s_axis_tready from a register. The RTL design puts one between
-    two tiles whose ready follows their output's, so no ready path spans two tiles."""
+    """Skid buffer: latency 0, s_axis_tready from a register. The RTL design puts one on
+    every channel the plan marks (``register_slice``, from RtlCycles.needs_register_slice),
+    so no ready path spans two tiles."""
 
     stage: RegisterSliceStage
 

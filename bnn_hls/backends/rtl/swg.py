@@ -133,7 +133,6 @@ class SwgTile(Tile):
     technology: Technology = Technology.GENERIC
 
     prefix: ClassVar[str] = "swg"
-    output_ready_is_deep: ClassVar[bool] = True
 
     def __post_init__(self):
         _ = self.row_buffer  # refuse a shape the row buffer cannot hold when made

@@ -43,19 +43,6 @@ class Tile:
     stage: Stage
 
     prefix: ClassVar[str]
-    # True when s_axis_tready depends on m_axis_tready within the cycle (a whole-pipeline
-    # stall): two such tiles in a row get a register slice between them (network.py).
-    ready_follows_output: ClassVar[bool] = False
-    # True when m_axis_tready feeds a decision several logic levels deep (the row buffer's
-    # read): a consumer whose ready follows its output gets a register slice as well, so the
-    # two paths do not add up.
-    output_ready_is_deep: ClassVar[bool] = False
-
-    def needs_slice_before(self, sink: Tile) -> bool:
-        """Whether a stream from this tile into ``sink`` needs a register slice to keep
-        the ready path within one tile."""
-        return sink.ready_follows_output and (self.ready_follows_output
-                                              or self.output_ready_is_deep)
 
     @classmethod
     def for_timing(cls, stage: Stage, timing: RtlTiming) -> Tile:
