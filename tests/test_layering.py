@@ -40,6 +40,7 @@ TORCH_FREE_MODULES = (
     "bnn_hls.hw.timing",
     "bnn_hls.hw.popcount_tree",
     "bnn_hls.hw.reduction_tree",
+    "bnn_hls.hw.rtl_structure",
     "bnn_hls.boards",
     "bnn_hls.boards.xilinx_shell",
     "bnn_hls.boards.pynq_stream",

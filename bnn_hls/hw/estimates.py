@@ -24,10 +24,20 @@ from functools import cache, singledispatch
 
 import numpy as np
 
-from bnn_hls.hw.intervals import Interval, ceil_div, clog2
+from bnn_hls.hw.intervals import ceil_div, clog2
 from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.reduction_tree import ReductionTree
+from bnn_hls.hw.rtl_structure import (
+    DSP_OPERAND_BITS,
+    affine_latency,
+    affine_operand_width,
+    column_coordinate_width,
+    fifo_capacity,
+    operand_limbs,
+    row_coordinate_width,
+    row_slots,
+)
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -57,7 +67,6 @@ URAM_BITS = URAM_DEPTH * URAM_WIDTH
 RAM_LOGIC_COST = 1.0
 BLOCK_COST, URAM_COST = 128, 1024
 LUTRAM_MUX_COST = 0.5  # memory_libmap's FACTOR_MUX, per multiplexer input and bit
-DSP_OPERAND_BITS = 18  # the RTL's signed multiplier limbs (backends/rtl/cycles.py)
 
 
 class Placement(enum.Enum):
@@ -365,11 +374,6 @@ def _(stage: RealMvuStage) -> list[Memory]:
     return rom + vector
 
 
-def row_slots(kernel: int) -> int:
-    """The row buffer's slots: the K window rows plus one, a power of two (swg_lines)."""
-    return 1 << clog2(kernel + 1)
-
-
 def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
     return [Memory(depth, width, True)] * slots
 
@@ -392,15 +396,9 @@ def _(stage: GlobalSumStage) -> list[Memory]:
             if stage.folds > 1 else [])
 
 
-def fifo_slots(stage: FifoStage) -> int:
-    """Beats the FIFO tile holds: the stage's depth, at least the 4 a full-rate stream needs
-    past the write, read and head registers (backends/rtl/streams.py)."""
-    return max(stage.depth, 4)
-
-
 @_memories.register
 def _(stage: FifoStage) -> list[Memory]:
-    return [Memory(fifo_slots(stage), stage.layout.beat_width + 1, True)]
+    return [Memory(fifo_capacity(stage.depth), stage.layout.beat_width + 1, True)]
 
 
 def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
@@ -499,8 +497,7 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
     each tap selecting its slot, position counters and the reader/writer compares."""
     slots, k = row_slots(stage.kernel), stage.kernel
     slot_w = clog2(slots)
-    row_w = Interval(-stage.pad, 2 * stage.height + slots + k).width
-    col_w = Interval(-stage.pad, stage.width + k + stage.stride).width
+    row_w, col_w = row_coordinate_width(stage.shape), column_coordinate_width(stage.shape)
     addr_w = max(1, clog2(stage.width * folds))
     return total(
         registers(slots * beat_width),  # the reads' output register
@@ -571,16 +568,6 @@ def _(stage: GlobalSumStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) ->
     return _with_memories(stage, logic, fab)
 
 
-def operand_limb_widths(width: int) -> list[int]:
-    """The signed operand widths of an affine input's multiplier limbs: 17 unsigned bits and a
-    zero sign each, then the signed top (backends/rtl/cycles.py operand_limbs)."""
-    limbs = []
-    while width > DSP_OPERAND_BITS:
-        limbs.append(DSP_OPERAND_BITS)
-        width -= DSP_OPERAND_BITS - 1
-    return [*limbs, width]
-
-
 def multiplied_lanes(stage: AffineStage) -> int:
     """Lanes needing a multiplier: with one fold a lane's multiplier is a constant, and a
     constant 0 or a signed power of two is a shift, which synthesis builds without one."""
@@ -624,10 +611,10 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     per varying bit), limb products, sum (its bits above the shift), saturate. A Xilinx DSP48
     holds a multiplied lane's operand, multiplier, product and (one limb) its bias add and
     sum; an ECP5 MULT18X18D holds only the multiply."""
-    lanes, x_w = stage.lanes, stage.in_width + (0 if stage.in_signed else 1)
+    lanes, x_w = stage.lanes, affine_operand_width(stage)
     sum_w, mult_w, bias_w, out_w = (stage.sum_width, stage.mult_width, stage.bias_width,
                                     stage.out_width)
-    limbs = operand_limb_widths(x_w)
+    limbs = [limb.signed_width for limb in operand_limbs(x_w)]
     split = len(limbs) > 1
     kept_sum = sum_w - stage.shift  # the shifted-out bits are dropped
     multiplied = multiplied_lanes(stage)
@@ -656,13 +643,9 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
         luts(lanes * saturation_luts(stage, shifted_w, out_w, fab)),
         luts(rom_luts(Memory(stage.folds, 1, False), fab, mult_bits + bias_bits)
              if stage.folds > 1 else 0),
-        counter(stage.folds, fab), registers(2 * (affine_stages(len(limbs)) + 1)),
+        # valid and last through the registered stages and the output
+        counter(stage.folds, fab), registers(2 * affine_latency(stage)),
     )
-
-
-def affine_stages(limbs: int) -> int:
-    """The affine's registered stages before its output (operands, products, sums)."""
-    return 3 + (limbs > 1)
 
 
 @stage_resources.register
@@ -721,7 +704,7 @@ def _(stage: ForkStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
 def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """templates/rtl/stream_fifo.sv.j2: the memory with its read register, the head register,
     the pointers and the two occupancy counts."""
-    slots = fifo_slots(stage)
+    slots = fifo_capacity(stage.depth)
     count_w = clog2(slots + 1)
     return _with_memories(stage, total(
         registers(stage.layout.beat_width + 1),  # the head

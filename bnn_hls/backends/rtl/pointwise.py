@@ -9,12 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.cycles import (
-    DSP_OPERAND_BITS,
-    affine_latency,
-    affine_operand_width,
-    operand_limbs,
-)
 from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
@@ -22,13 +16,19 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
+from bnn_hls.hw.rtl_structure import (
+    DSP_OPERAND_BITS,
+    affine_latency,
+    affine_operand_width,
+    operand_limbs,
+)
 from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
-    """Latency cycles.affine_latency (operands, products of DSP-sized limbs of the input,
+    """Latency rtl_structure.affine_latency (operands, products of DSP-sized limbs of the input,
     sum, saturate); tready follows m_axis_tready. On ECP5 each limb's product is a MULT18X18D
     holding the operand and product registers (ecp5_multiplier.sv.j2)."""
 
