@@ -30,6 +30,7 @@ from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.rtl_structure import (
     DSP_OPERAND_BITS,
+    REAL_MVU_SUM_STAGE,
     affine_latency,
     affine_operand_width,
     column_coordinate_width,
@@ -451,10 +452,12 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
 
 
 def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resources:
-    """The multipliers with their operand registers (the input vector twice, the ROM row's
-    copy: the ROM's read register is the memory's), product registers and each PE's adder
-    tree with its register ranks. A Xilinx DSP48 holds the operand and product registers and,
-    in its post-adder, the tree's first level of pairs with its register."""
+    """The multipliers with their operand registers (the input vector three times, the ROM
+    row's two copies: the ROM's read register is the memory's), product registers and each
+    PE's adder tree with its register ranks. A Xilinx DSP48 holds the vector's later two
+    copies and the row's (its A and B registers), the product registers and, in its
+    post-adder, the tree's first level of pairs with its register; the vector's first copy,
+    shared by the PEs, stays in flip-flops."""
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
     weight_copy = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
@@ -462,10 +465,10 @@ def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resour
     tree_values = tree_register_values(simd, tree_stages)
     if fab.dsp_registers:  # the first level: its pairs' adds, and every value's register
         first_level = ceil_div(simd, 2) if 1 in registered else 0
-        in_logic = pe * (tree_values - first_level) * acc_w
+        in_logic = simd * ew + pe * (tree_values - first_level) * acc_w
         tree_adds = pe * (simd - 1 - simd // 2)
     else:
-        in_logic = 2 * simd * ew + weight_copy + pe * (simd * prod_w + tree_values * acc_w)
+        in_logic = 3 * simd * ew + 2 * weight_copy + pe * (simd * prod_w + tree_values * acc_w)
         tree_adds = pe * (simd - 1)
     return total(multipliers(pe * simd, ew, ww, fab), registers(in_logic),
                  adders(acc_w, fab, tree_adds))
@@ -487,7 +490,7 @@ def _(stage: RealMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     control_bits = 3 + (1 if sf > 1 else 0)
     control = total(counter(sf, fab), counter(nf, fab), counter(stage.pixels_per_image, fab),
                     counter(stage.steps_per_pixel, fab),
-                    registers(control_bits * (3 + tree_stages) + 2), luts(6))
+                    registers(control_bits * (REAL_MVU_SUM_STAGE + tree_stages) + 2), luts(6))
     return _with_memories(stage, total(datapath, control), fab)
 
 

@@ -16,6 +16,10 @@ FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_f
 # The row buffer's registers besides its RAM read: the read decision (taken a cycle ahead),
 # the RAM output register and the tap select (templates/rtl/swg_lines.sv.j2).
 ROW_BUFFER_REGISTERS = 3
+# The real MVU's step control bits travel with the operands, their registers, the
+# multipliers' operand registers and the products (the fourth stage), then the adder tree's
+# register ranks, to the sum (templates/rtl/mvu_real.sv.j2).
+REAL_MVU_SUM_STAGE = 4
 
 
 @dataclass(frozen=True)

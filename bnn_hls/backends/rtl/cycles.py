@@ -30,10 +30,8 @@ from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
 SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
 # Operands + ROM row, their registers, the multipliers' operand registers, products,
-# accumulate (templates/rtl/mvu_real.sv.j2), without the adder tree's register ranks; the
-# products are the fourth stage's registers.
+# accumulate (templates/rtl/mvu_real.sv.j2), without the adder tree's register ranks.
 REAL_MVU_LATENCY = 5
-REAL_MVU_SUM_STAGE = 4
 # Operands + ROM word, lane inputs, accumulate, without popcount pipeline stages (mvu.sv.j2).
 XNOR_MVU_LATENCY = 3
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
-from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
+from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY
 from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
@@ -23,7 +23,7 @@ from bnn_hls.backends.rtl.tiles import (
     with_helpers,
 )
 from bnn_hls.hw.reduction_tree import ReductionTree
-from bnn_hls.hw.rtl_structure import DSP_OPERAND_BITS
+from bnn_hls.hw.rtl_structure import DSP_OPERAND_BITS, REAL_MVU_SUM_STAGE
 from bnn_hls.hw.stages import RealMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
