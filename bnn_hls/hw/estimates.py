@@ -497,7 +497,10 @@ def _(stage: RealMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
 def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: int,
                       fab: Fabric) -> Resources:
     """swg_lines: the RAMs' registered reads (the memories' own) and their output register,
-    each tap selecting its slot, position counters and the reader/writer compares."""
+    each tap selecting its slot, position counters and the reader/writer compares; the
+    write a cycle after its handshake (slot, address, beat, strobe), and the read decided a
+    cycle ahead: the next window's corner and needs, the read column, its in-image flag and
+    RAM address, the next window's address, the writer's limit and the registered ready."""
     slots, k = row_slots(stage.kernel), stage.kernel
     slot_w = clog2(slots)
     row_w, col_w = row_coordinate_width(stage.shape), column_coordinate_width(stage.shape)
@@ -509,6 +512,8 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
         counter(folds, fab), counter(folds, fab), counter(k, fab),  # write / read fold, kw
         # writer row, column, slot; reader top, left, base, the window's needs
         registers(3 * row_w + 3 * col_w + 2 * slot_w),
+        registers(slot_w + addr_w + beat_width + 1),  # the delayed write
+        registers(3 * row_w + 3 * col_w + 2 * addr_w + 3),  # the read decided ahead
         adders(row_w, fab, 8), adders(col_w, fab, 8), adders(slot_w, fab, 2 + k),
         adders(addr_w, fab, 2 if folds > 1 else 0), luts(2 * addr_w),
     )
@@ -529,7 +534,8 @@ def _(stage: WindowStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
         # in the last beat, which shifts in zeros (the flip-flops' reset)
         registers(padded * stage.elem_width + valid_regs),
         luts((padded - stage.simd) * stage.elem_width),
-        registers(clog2(stage.beats + 1) + 3), adders(clog2(stage.beats + 1), fab), luts(4),
+        # beats left, the last-beat flag, valid, image end, window full
+        registers(clog2(stage.beats + 1) + 4), adders(clog2(stage.beats + 1), fab), luts(4),
     )
     return _with_memories(stage, total(window, _row_buffer_logic(stage, column, 1, fab)), fab)
 
