@@ -3,7 +3,8 @@ parameterisations, for both technology families:
 
     python -m bnn_hls.bench_estimates [--family xilinx ecp5] [--tile xnor_mvu ...] [--cache DIR]
 
-Every case renders the RTL tile of one plan stage, synthesizes it alone (flattened, no I/O
+Every case renders the RTL tile of one plan stage as the family's build does (on ECP5 with
+its DP16KD and MULT18X18D blocks; XNOR MVUs generic), synthesizes it alone (flattened, no I/O
 buffers) with ``synth_xilinx`` (7-series cells) and ``synth_ecp5``, and prints the estimate
 beside the synthesis count and the error in percent per resource, then the median and worst
 |error| per resource and family. Targets: median |error| <= 10 %, worst <= 25 % (for memories
@@ -164,10 +165,10 @@ class Comparison:
 
 def measure(tile_type: str, stage: Stage, family: str, work: Path,
             cache: Path | None) -> Comparison:
-    """Synthesize the stage's tile (or read the result cached for the same sources and
-    flow) and compare it with the estimate."""
+    """Synthesize the stage's tile as the family's build renders it (or read the result
+    cached for the same sources and flow) and compare it with the estimate."""
     flow, technology = FLOWS[family]
-    tile = tile_for(stage)
+    tile = tile_for(stage, technology=build_technology(stage, technology))
     module = tile.module_name("dut")
     files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
     key = hashlib.sha256(repr((flow.value, sorted(files.items()))).encode()).hexdigest()
@@ -185,6 +186,13 @@ def measure(tile_type: str, stage: Stage, family: str, work: Path,
             cached.write_text(json.dumps(asdict(measured)))
     return Comparison(tile_type, describe(stage), family, estimate_stage(stage, technology),
                       measured, time.perf_counter() - started)
+
+
+def build_technology(stage: Stage, technology: Technology) -> Technology:
+    """The technology a tile is rendered for: the family's (ECP5 tiles instantiate DP16KD and
+    MULT18X18D blocks), but an XNOR MVU's is generic, with the behavioural popcount lanes the
+    estimates count (a family's mapped lanes: python -m bnn_hls.bench_lut)."""
+    return Technology.GENERIC if isinstance(stage, XnorMvuStage) else technology
 
 
 def describe(stage: Stage) -> str:

@@ -34,6 +34,8 @@ from bnn_hls.hw.rtl_structure import (
     affine_latency,
     affine_operand_width,
     column_coordinate_width,
+    dp16kd_column_blocks,
+    dp16kd_column_fits,
     fifo_capacity,
     operand_limbs,
     row_coordinate_width,
@@ -94,6 +96,10 @@ class Fabric:
     shift_register_min: int  # shortest register chain mapped to a shift-register LUT (0: none)
     rom_luts_per_bit: float  # a ROM in soft logic, measured (0: from its structure)
     dsp_registers: bool  # a DSP absorbs its operand and product registers
+    # The family's RTL instantiates its block RAM with the output register, and multipliers
+    # holding their operand and product registers (ECP5: backends/rtl/block_ram.py,
+    # templates/rtl/ecp5_multiplier.sv.j2).
+    primitives: bool
 
     @property
     def mux_inputs(self) -> int:
@@ -112,11 +118,11 @@ FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
     Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, False,
-                                      25, 18, 3, 0.077, True),
+                                      25, 18, 3, 0.077, True, False),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              False, 27, 18, 3, 0.077, True),
+                                              False, 27, 18, 3, 0.077, True, False),
     Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, True, 18, 18, 0, 0,
-                                    False),
+                                    False, True),
 }
 FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
 
@@ -133,13 +139,16 @@ class Memory:
     """``depth`` words of ``width`` bits, one read port; ``writable``: a RAM (one write port),
     else a ROM initialised from the bitstream (weights). ``single_port``: a registered read
     at the write address (a LUTRAM cell then holds more bits per word). ``registered_read``:
-    the read data is registered (in the block, or in flip-flops beside a LUTRAM)."""
+    the read data is registered (in the block, or in flip-flops beside a LUTRAM).
+    ``primitive``: a tile that instantiates the family's block RAM (with its output register)
+    where the placement puts the memory there (:func:`on_block_primitive`)."""
 
     depth: int
     width: int
     writable: bool
     single_port: bool = False
     registered_read: bool = True
+    primitive: bool = False
 
     @property
     def bits(self) -> int:
@@ -197,6 +206,22 @@ def memory_cost(stage: Stage, fab: Fabric) -> float:
     return total_cost
 
 
+def on_block_primitive(memory: Memory, fab: Fabric) -> bool:
+    """Whether the tile instantiates the memory as block-RAM primitives (ECP5 DP16KD, one
+    column of blocks deep enough): the block's output register is then the tile's second read
+    register, and a RAM needs no read-during-write bypass (the tiles never read a word in its
+    write's cycle)."""
+    return (memory.primitive and fab.primitives
+            and place_memory(memory, fab) is Placement.BLOCK
+            and dp16kd_column_fits(memory.width, memory.depth, not memory.writable))
+
+
+def output_register_bits(memory: Memory, fab: Fabric) -> int:
+    """Flip-flops of the register a tile puts after the memory's registered read: none where
+    the block's output register is that register."""
+    return 0 if on_block_primitive(memory, fab) else memory.width
+
+
 def needs_loading(memory: Memory, fab: Fabric) -> bool:
     return not memory.writable and place_memory(memory, fab) is Placement.URAM
 
@@ -206,8 +231,12 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
     if placement is Placement.BLOCK:
         # A RAM read in the cycle of a write to another address: where the block cannot
         # promise the old word, synthesis keeps the written word and selects it.
-        bypass = memory.writable and fab.block_ram_bypass
-        return Resources(luts=memory.width if bypass else 0, bram_bits=BLOCK_BITS * memory.blocks)
+        bypass = (memory.writable and fab.block_ram_bypass
+                  and not on_block_primitive(memory, fab))
+        # Instantiated blocks are one column of the widest configuration the depth allows.
+        blocks = (dp16kd_column_blocks(memory.width, memory.depth)
+                  if on_block_primitive(memory, fab) else memory.blocks)
+        return Resources(luts=memory.width if bypass else 0, bram_bits=BLOCK_BITS * blocks)
     if placement is Placement.URAM:
         return Resources(uram_bits=URAM_BITS * memory.urams)
     if placement is Placement.LUTRAM:
@@ -271,9 +300,12 @@ def compare_luts(width: int, fab: Fabric) -> int:
 
 
 def counter(n: int, fab: Fabric) -> Resources:
-    """A wrapping counter over 0..n-1: an incrementer and the compare with the last value."""
+    """A wrapping counter over 0..n-1: an incrementer and the compare with the last value.
+    The wrap to zero is a LUT6 fabric's flip-flop synchronous reset, but a LUT4 per bit
+    beside a CCU2C chain (whose cells cannot also clear it)."""
     bits = counter_bits(n)
-    return Resources(luts=adder_luts(bits, fab) + compare_luts(bits, fab), ffs=bits)
+    wrap = bits if fab.lut_inputs == 4 else 0
+    return Resources(luts=adder_luts(bits, fab) + compare_luts(bits, fab) + wrap, ffs=bits)
 
 
 def registers(bits: int) -> Resources:
@@ -368,7 +400,8 @@ def distinct_weight_columns(stage: XnorMvuStage) -> int:
 @_memories.register
 def _(stage: RealMvuStage) -> list[Memory]:
     row = stage.pe * stage.simd * stage.weight_width
-    rom = [Memory(stage.steps_per_pixel, row, False)] if stage.steps_per_pixel > 1 else []
+    rom = ([Memory(stage.steps_per_pixel, row, False, primitive=True)]
+           if stage.steps_per_pixel > 1 else [])
     vector = ([Memory(stage.synapse_folds, stage.simd * stage.elem_width, True,
                       registered_read=False)]
               if stage.neuron_folds > 1 and stage.synapse_folds > 1 else [])
@@ -376,7 +409,7 @@ def _(stage: RealMvuStage) -> list[Memory]:
 
 
 def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
-    return [Memory(depth, width, True)] * slots
+    return [Memory(depth, width, True, primitive=True)] * slots
 
 
 @_memories.register
@@ -399,7 +432,7 @@ def _(stage: GlobalSumStage) -> list[Memory]:
 
 @_memories.register
 def _(stage: FifoStage) -> list[Memory]:
-    return [Memory(fifo_capacity(stage.depth), stage.layout.beat_width + 1, True)]
+    return [Memory(fifo_capacity(stage.depth), stage.layout.beat_width + 1, True, primitive=True)]
 
 
 def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
@@ -408,7 +441,8 @@ def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
     data (the row buffer's slots)."""
     memories = _memories(stage)
     bypassed = {m for m in memories
-                if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK}
+                if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK
+                and not on_block_primitive(m, fab)}
     return total(logic, *(memory_resources(m, fab) for m in memories),
                  *(registers(2 * m.width) for m in bypassed))
 
@@ -451,27 +485,42 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     return total(datapath, control, *replay)
 
 
+def multiplier_primitives(stage: AffineStage | RealMvuStage, fab: Fabric) -> bool:
+    """Whether the tile instantiates a multiplier block per product (ECP5 MULT18X18D, whose
+    input and output registers are the tile's operand and product registers): on a family
+    with primitives, when the operands fit one block (an affine cuts its input into limbs
+    that do, so only its multiplier's width counts)."""
+    widths = ((stage.mult_width,) if isinstance(stage, AffineStage)
+              else (stage.elem_width, stage.weight_width))
+    return fab.primitives and max(widths) <= DSP_OPERAND_BITS
+
+
 def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resources:
     """The multipliers with their operand registers (the input vector three times, the ROM
     row's two copies: the ROM's read register is the memory's), product registers and each
     PE's adder tree with its register ranks. A Xilinx DSP48 holds the vector's later two
     copies and the row's (its A and B registers), the product registers and, in its
     post-adder, the tree's first level of pairs with its register; the vector's first copy,
-    shared by the PEs, stays in flip-flops."""
+    shared by the PEs, stays in flip-flops. An ECP5 MULT18X18D holds the last operand copies
+    and the product; a DP16KD ROM's output register is the row's first copy."""
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
-    weight_copy = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
+    row = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
+    row_copy = output_register_bits(_memories(stage)[0], fab) if row else 0
+    on_blocks = multiplier_primitives(stage, fab)
     registered = ReductionTree(simd, tree_stages).registered
     tree_values = tree_register_values(simd, tree_stages)
+    tree_adds = pe * (simd - 1)
     if fab.dsp_registers:  # the first level: its pairs' adds, and every value's register
         first_level = ceil_div(simd, 2) if 1 in registered else 0
         in_logic = simd * ew + pe * (tree_values - first_level) * acc_w
-        tree_adds = pe * (simd - 1 - simd // 2)
+        tree_adds -= pe * (simd // 2)
+    elif on_blocks:
+        in_logic = 2 * simd * ew + row_copy + pe * tree_values * acc_w
     else:
-        in_logic = 3 * simd * ew + 2 * weight_copy + pe * (simd * prod_w + tree_values * acc_w)
-        tree_adds = pe * (simd - 1)
-    return total(multipliers(pe * simd, ew, ww, fab), registers(in_logic),
-                 adders(acc_w, fab, tree_adds))
+        in_logic = 3 * simd * ew + row_copy + row + pe * (simd * prod_w + tree_values * acc_w)
+    products = Resources(dsps=pe * simd) if on_blocks else multipliers(pe * simd, ew, ww, fab)
+    return total(products, registers(in_logic), adders(acc_w, fab, tree_adds))
 
 
 @stage_resources.register
@@ -506,7 +555,7 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
     row_w, col_w = row_coordinate_width(stage.shape), column_coordinate_width(stage.shape)
     addr_w = max(1, clog2(stage.width * folds))
     return total(
-        registers(slots * beat_width),  # the reads' output register
+        registers(slots * output_register_bits(_memories(stage)[0], fab)),  # the reads' outputs
         luts(k * mux_luts(slots, beat_width, fab)), registers(k * beat_width),  # taps
         registers(2 * k * slot_w + 3 * k + 9),  # tap slots and valids, stage flags
         counter(folds, fab), counter(folds, fab), counter(k, fab),  # write / read fold, kw
@@ -629,14 +678,16 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     """templates/rtl/affine.sv.j2: the operand, the fold's multiplier and bias (a small ROM
     per varying bit), limb products, sum (its bits above the shift), saturate. A Xilinx DSP48
     holds a multiplied lane's operand, multiplier, product and (one limb) its bias add and
-    sum; an ECP5 MULT18X18D holds only the multiply."""
+    sum. On ECP5 every lane's limbs are MULT18X18D blocks holding the operand, multiplier and
+    product registers (a shift's too)."""
     lanes, x_w = stage.lanes, affine_operand_width(stage)
     sum_w, mult_w, bias_w, out_w = (stage.sum_width, stage.mult_width, stage.bias_width,
                                     stage.out_width)
     limbs = [limb.signed_width for limb in operand_limbs(x_w)]
     split = len(limbs) > 1
     kept_sum = sum_w - stage.shift  # the shifted-out bits are dropped
-    multiplied = multiplied_lanes(stage)
+    on_blocks = multiplier_primitives(stage, fab)
+    multiplied = lanes if on_blocks else multiplied_lanes(stage)
     mult_bits = varying_columns(stage.lane_mults, mult_w, lanes)
     bias_bits = varying_columns(stage.rounded_bias, bias_w, lanes)
     products = sum(min(w + mult_w, sum_w) for w in limbs)
@@ -650,13 +701,17 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     if fab.dsp_registers:  # the low and high sums in the DSPs' post-adders and registers
         in_logic = (multiplied if split else even_constant_lanes(stage)) * kept_sum + bias_bits
         add_luts = multiplied * (adder_luts(high_w, fab) if split else 0)
+    elif on_blocks:
+        in_logic = multiplied * sums + 2 * bias_bits
+        add_luts = multiplied * sum_adds
     else:
         in_logic = multiplied * (x_w + products + sums) + mult_bits + 2 * bias_bits
         add_luts = multiplied * sum_adds
     unmultiplied = lanes - multiplied  # a shift: the operand, its copy, the sum
     shifted_w = stage.shifted.width
     return total(
-        *(multipliers(multiplied, w, mult_w, fab) for w in limbs),
+        *(Resources(dsps=lanes) if on_blocks else multipliers(multiplied, w, mult_w, fab)
+          for w in limbs),
         registers(in_logic + unmultiplied * (2 * x_w + kept_sum) + lanes * out_w),
         luts(add_luts + unmultiplied * adder_luts(sum_w, fab)),
         luts(lanes * saturation_luts(stage, shifted_w, out_w, fab)),
@@ -726,11 +781,13 @@ def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
     slots = fifo_capacity(stage.depth)
     count_w = clog2(slots + 1)
     return _with_memories(stage, total(
-        registers(stage.layout.beat_width + 1),  # the head
+        registers(output_register_bits(_memories(stage)[0], fab)),  # the head
         counter(slots, fab), counter(slots, fab), registers(2 * count_w + 2),
-        # the two up/down counts: an adder each, whose +1 / -1 operand a LUT6 carry chain
-        # computes in its own LUTs and a CCU2C chain (which only adds) takes from a LUT4 per bit
-        adders(count_w, fab, 2), luts(0 if fab.lut_inputs == 6 else 2 * count_w),
+        # the two up/down counts: on a LUT6 fabric an adder each, whose +1 / -1 operand the
+        # carry chain computes in its own LUTs; on ECP5 an incrementing and a decrementing
+        # CCU2C chain each, and a LUT4 per bit selecting between them
+        adders(count_w, fab, 2 if fab.lut_inputs == 6 else 4),
+        luts(0 if fab.lut_inputs == 6 else 2 * count_w),
         luts(2 * compare_luts(count_w, fab) + 4)), fab)
 
 

@@ -20,6 +20,28 @@ ROW_BUFFER_REGISTERS = 3
 # multipliers' operand registers and the products (the fourth stage), then the adder tree's
 # register ranks, to the sum (templates/rtl/mvu_real.sv.j2).
 REAL_MVU_SUM_STAGE = 4
+# ECP5 DP16KD: ADA/ADB are bit addresses of the 16 Kbit array, the low bits unused per data
+# width; its configurations as (data width, address bits below the word), widest first.
+DP16KD_ADDRESS_BITS = 14
+DP16KD_CONFIGS = ((18, 4), (9, 3), (4, 2), (2, 1), (1, 0))
+
+
+def dp16kd_config(depth: int) -> tuple[int, int]:
+    """The widest DP16KD configuration holding ``depth`` words: (data width, address bits
+    below the word)."""
+    return next(c for c in DP16KD_CONFIGS if depth <= (1 << DP16KD_ADDRESS_BITS) >> c[1])
+
+
+def dp16kd_column_blocks(width: int, depth: int) -> int:
+    """DP16KD blocks of one column holding ``depth`` words of ``width`` bits."""
+    return -(-width // dp16kd_config(depth)[0])
+
+
+def dp16kd_column_fits(width: int, depth: int, rom: bool) -> bool:
+    """Whether one column of DP16KD blocks (tiled across the width) holds ``depth`` words; a
+    ROM's contents use the 1024 x 18 configuration only (backends/rtl/block_ram.py)."""
+    deepest = 1 << DP16KD_ADDRESS_BITS
+    return width > 0 and 0 < depth <= (deepest >> DP16KD_CONFIGS[0][1] if rom else deepest)
 
 
 @dataclass(frozen=True)

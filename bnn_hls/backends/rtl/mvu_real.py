@@ -22,8 +22,9 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
+from bnn_hls.hw.estimates import fabric, multiplier_primitives
 from bnn_hls.hw.reduction_tree import ReductionTree
-from bnn_hls.hw.rtl_structure import DSP_OPERAND_BITS, REAL_MVU_SUM_STAGE
+from bnn_hls.hw.rtl_structure import REAL_MVU_SUM_STAGE
 from bnn_hls.hw.stages import RealMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
@@ -66,9 +67,7 @@ class RealMvuTile(Tile):
 
     @property
     def on_multipliers(self) -> bool:
-        s = self.stage
-        return (self.technology is Technology.LATTICE_ECP5
-                and max(s.elem_width, s.weight_width) <= DSP_OPERAND_BITS)
+        return multiplier_primitives(self.stage, fabric(self.technology))
 
     @property
     def words(self) -> list[int]:

@@ -16,12 +16,8 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
-from bnn_hls.hw.rtl_structure import (
-    DSP_OPERAND_BITS,
-    affine_latency,
-    affine_operand_width,
-    operand_limbs,
-)
+from bnn_hls.hw.estimates import fabric, multiplier_primitives
+from bnn_hls.hw.rtl_structure import affine_latency, affine_operand_width, operand_limbs
 from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 from bnn_hls.hw.technology import Technology
 
@@ -40,8 +36,7 @@ class AffineTile(Tile):
 
     @property
     def on_multipliers(self) -> bool:
-        return (self.technology is Technology.LATTICE_ECP5
-                and self.stage.mult_width <= DSP_OPERAND_BITS)
+        return multiplier_primitives(self.stage, fabric(self.technology))
 
     def render(self, instance: str) -> str:
         p = self.stage
