@@ -299,6 +299,11 @@ def compare_luts(width: int, fab: Fabric) -> int:
     return ceil_div(width, fab.lut_inputs - 1) if width else 0
 
 
+def and_luts(inputs: int, fab: Fabric) -> int:
+    """An AND of ``inputs`` signals: a tree of LUTs, each taking one earlier result."""
+    return ceil_div(inputs - 1, fab.lut_inputs - 1) if inputs > 1 else 0
+
+
 def counter(n: int, fab: Fabric) -> Resources:
     """A wrapping counter over 0..n-1: an incrementer and the compare with the last value.
     The wrap to zero is a LUT6 fabric's flip-flop synchronous reset, but a LUT4 per bit
@@ -771,7 +776,12 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
 
 @stage_resources.register
 def _(stage: ForkStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
-    return total(registers(stage.branches), luts(2 * stage.branches + 1))
+    """templates/rtl/stream_fork.sv.j2: per branch its valid and its taken flag's next value;
+    the input's ready, an AND over every branch's taken flag and ready; the handshake that
+    clears the flags."""
+    branches = stage.branches
+    return total(registers(branches),
+                 luts(2 * branches + and_luts(2 * branches, fab) + 1))
 
 
 @stage_resources.register
