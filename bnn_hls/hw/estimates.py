@@ -698,9 +698,10 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     products = sum(min(w + mult_w, sum_w) for w in limbs)
     # A split input's sums: the low limb's product and the bias, the higher limbs' products
     # (shifted: their low bits are zeros), and the total of the two, whose low bits are the
-    # low sum's.
+    # low sum's: the low sum's bits below the shift feed only dropped bits.
     high_w = sum_w - (DSP_OPERAND_BITS - 1)
-    sums = sum_w + high_w + kept_sum if split else kept_sum
+    low_w = sum_w - min(stage.shift, DSP_OPERAND_BITS - 1)
+    sums = low_w + high_w + kept_sum if split else kept_sum
     sum_adds = (adder_luts(sum_w, fab) + (len(limbs) - 1) * adder_luts(high_w, fab) if split
                 else adder_luts(sum_w, fab))
     if fab.dsp_registers:  # the low and high sums in the DSPs' post-adders and registers
