@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bnn_hls.backends.rtl.network import tile_for
+from bnn_hls.backends.rtl.weight_loader import WeightLoader
 from bnn_hls.compiler.formats import Fixed
 from bnn_hls.hw.estimates import estimate_stage
 from bnn_hls.hw.layout import StreamLayout
@@ -47,6 +48,7 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad, loader_resources
 from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
 
 FLOWS = {"xilinx": (SynthFlow.XILINX, Technology.XILINX_7SERIES),
@@ -88,9 +90,10 @@ def _fixed(width: int, frac: int) -> Fixed:
     return Fixed(width - 1 - frac, frac)
 
 
-def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
+def cases() -> dict[str, list[Callable[[np.random.Generator], Stage | WeightLoad]]]:
     """Stage factories per tile type: small and medium shapes, ROMs in logic and in block
-    RAM, FIFOs in LUTRAM and block RAM (kept small: each synthesis takes 5-60 s)."""
+    RAM, FIFOs in LUTRAM and block RAM, and weight loaders (kept small: each synthesis takes
+    5-60 s)."""
     return {
         "xnor_mvu": [
             lambda r: XnorMvuStage(_bits(r, 16, 72), pe=4, simd=8, pixels_per_image=64),
@@ -142,6 +145,12 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: FifoStage(StreamLayout(128, 32, 8, True), 600),
             lambda r: FifoStage(StreamLayout(64, 16, 8, True), 600),
         ],
+        "loader": [
+            lambda r: WeightLoad((LoadedMemory("mvu", 36, 96, False),)),
+            lambda r: WeightLoad((LoadedMemory("a", 16, 512, True),
+                                  LoadedMemory("b", 64, 128, False),
+                                  LoadedMemory("c", 9, 40, False))),
+        ],
     }
 
 
@@ -163,14 +172,21 @@ class Comparison:
         return out
 
 
-def measure(tile_type: str, stage: Stage, family: str, work: Path,
+def measure(tile_type: str, stage: Stage | WeightLoad, family: str, work: Path,
             cache: Path | None) -> Comparison:
     """Synthesize the stage's tile as the family's build renders it (or read the result
     cached for the same sources and flow) and compare it with the estimate."""
     flow, technology = FLOWS[family]
-    tile = tile_for(stage, technology=build_technology(stage, technology))
-    module = tile.module_name("dut")
-    files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+    if isinstance(stage, WeightLoad):
+        loader = WeightLoader(stage)
+        module = loader.module_name()
+        files = {f"{module}.sv": loader.render()}
+        estimate = loader_resources(stage, technology)
+    else:
+        tile = tile_for(stage, technology=build_technology(stage, technology))
+        module = tile.module_name("dut")
+        files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+        estimate = estimate_stage(stage, technology)
     key = hashlib.sha256(repr((flow.value, sorted(files.items()))).encode()).hexdigest()
     cached = cache / f"{key}.json" if cache else None
     started = time.perf_counter()
@@ -184,8 +200,8 @@ def measure(tile_type: str, stage: Stage, family: str, work: Path,
         if cached:
             cache.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps(asdict(measured)))
-    return Comparison(tile_type, describe(stage), family, estimate_stage(stage, technology),
-                      measured, time.perf_counter() - started)
+    return Comparison(tile_type, describe(stage), family, estimate, measured,
+                      time.perf_counter() - started)
 
 
 def build_technology(stage: Stage, technology: Technology) -> Technology:
@@ -195,7 +211,9 @@ def build_technology(stage: Stage, technology: Technology) -> Technology:
     return Technology.GENERIC if isinstance(stage, XnorMvuStage) else technology
 
 
-def describe(stage: Stage) -> str:
+def describe(stage: Stage | WeightLoad) -> str:
+    if isinstance(stage, WeightLoad):
+        return "rows " + " ".join(f"{m.depth}x{m.width}" for m in stage.memories)
     if isinstance(stage, XnorMvuStage | RealMvuStage):
         return stage.shape_text
     if isinstance(stage, WindowStage):

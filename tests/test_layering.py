@@ -37,6 +37,8 @@ TORCH_FREE_MODULES = (
     "bnn_hls.hw.technology",
     "bnn_hls.hw.dma",
     "bnn_hls.hw.estimates",
+    "bnn_hls.hw.plan_estimates",
+    "bnn_hls.hw.weight_load",
     "bnn_hls.hw.timing",
     "bnn_hls.hw.popcount_tree",
     "bnn_hls.hw.reduction_tree",

@@ -25,7 +25,6 @@ from functools import cache, singledispatch
 import numpy as np
 
 from bnn_hls.hw.intervals import ceil_div, clog2
-from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.rtl_structure import (
@@ -198,7 +197,7 @@ def place_memory(memory: Memory, fab: Fabric) -> Placement:
 def memory_cost(stage: Stage, fab: Fabric) -> float:
     """The stage's memories at the placement rule's costs."""
     total_cost = 0.0
-    for memory in _memories(stage):
+    for memory in stage_memories(stage):
         placement = place_memory(memory, fab)
         total_cost += (URAM_COST * memory.urams if placement is Placement.URAM else
                        BLOCK_COST * memory.blocks if placement is Placement.BLOCK else
@@ -375,7 +374,7 @@ def stage_resources(stage: Stage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMIN
 
 
 @singledispatch
-def _memories(stage: Stage) -> list[Memory]:
+def stage_memories(stage: Stage) -> list[Memory]:
     """The memories a stage's tile holds (weights, line buffers, FIFO storage)."""
     return []
 
@@ -385,7 +384,7 @@ def weight_rom(stage: XnorMvuStage) -> Memory:
     return Memory(stage.steps_per_pixel, stage.simd, False)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: XnorMvuStage) -> list[Memory]:
     replay = ([Memory(stage.synapse_folds, 2 * stage.simd, True, single_port=True)]
               if stage.neuron_folds > 1 else [])
@@ -402,7 +401,7 @@ def distinct_weight_columns(stage: XnorMvuStage) -> int:
     return len(np.unique(np.packbits(varying, axis=1), axis=0)) if len(varying) else 0
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: RealMvuStage) -> list[Memory]:
     row = stage.pe * stage.simd * stage.weight_width
     rom = ([Memory(stage.steps_per_pixel, row, False, primitive=True)]
@@ -417,25 +416,25 @@ def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
     return [Memory(depth, width, True, primitive=True)] * slots
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: WindowStage) -> list[Memory]:
     return _row_buffer_memories(row_slots(stage.kernel), stage.width,
                                 stage.channels * stage.elem_width)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: PoolStage) -> list[Memory]:
     return _row_buffer_memories(row_slots(stage.kernel), stage.width * stage.folds,
                                 stage.lanes * stage.in_width)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: GlobalSumStage) -> list[Memory]:
     return ([Memory(stage.folds, stage.lanes * stage.out_width, True)]
             if stage.folds > 1 else [])
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: FifoStage) -> list[Memory]:
     return [Memory(fifo_capacity(stage.depth), stage.layout.beat_width + 1, True, primitive=True)]
 
@@ -444,7 +443,7 @@ def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
     """The logic and the memories, with the registers of a block RAM's read-during-write
     bypass (the written word and the read's: 2 x width), once for memories written the same
     data (the row buffer's slots)."""
-    memories = _memories(stage)
+    memories = stage_memories(stage)
     bypassed = {m for m in memories
                 if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK
                 and not on_block_primitive(m, fab)}
@@ -486,7 +485,7 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     control = total(counter(sf, fab), counter(nf, fab), counter(stage.steps_per_pixel, fab),
                     registers(5 * (ranks + 2) + 6 + (1 if replayed else 0)),
                     luts(8 + pe * (1 if partial else 0)))
-    replay = [memory_resources(m, fab) for m in _memories(stage)[pe:]]
+    replay = [memory_resources(m, fab) for m in stage_memories(stage)[pe:]]
     return total(datapath, control, *replay)
 
 
@@ -511,7 +510,7 @@ def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resour
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
     row = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
-    row_copy = output_register_bits(_memories(stage)[0], fab) if row else 0
+    row_copy = output_register_bits(stage_memories(stage)[0], fab) if row else 0
     on_blocks = multiplier_primitives(stage, fab)
     registered = ReductionTree(simd, tree_stages).registered
     tree_values = tree_register_values(simd, tree_stages)
@@ -560,7 +559,8 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
     row_w, col_w = row_coordinate_width(stage.shape), column_coordinate_width(stage.shape)
     addr_w = max(1, clog2(stage.width * folds))
     return total(
-        registers(slots * output_register_bits(_memories(stage)[0], fab)),  # the reads' outputs
+        # the reads' output registers
+        registers(slots * output_register_bits(stage_memories(stage)[0], fab)),
         luts(k * mux_luts(slots, beat_width, fab)), registers(k * beat_width),  # taps
         registers(2 * k * slot_w + 3 * k + 9),  # tap slots and valids, stage flags
         counter(folds, fab), counter(folds, fab), counter(k, fab),  # write / read fold, kw
@@ -792,7 +792,7 @@ def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
     slots = fifo_capacity(stage.depth)
     count_w = clog2(slots + 1)
     return _with_memories(stage, total(
-        registers(output_register_bits(_memories(stage)[0], fab)),  # the head
+        registers(output_register_bits(stage_memories(stage)[0], fab)),  # the head
         counter(slots, fab), counter(slots, fab), registers(2 * count_w + 2),
         # the two up/down counts: on a LUT6 fabric an adder each, whose +1 / -1 operand the
         # carry chain computes in its own LUTs; on ECP5 an incrementing and a decrementing
@@ -806,36 +806,3 @@ def estimate_stage(stage: Stage, technology: Technology,
                    timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """A stage's tile as the RTL backend builds it for ``timing``'s clock."""
     return stage_resources(stage, fabric(technology), timing)
-
-
-# --- a whole plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StageEstimate:
-    name: str
-    layer: str
-    resources: Resources
-    load_bits: int  # weight bits in UltraRAM, loaded at start-up
-
-
-def _fifo_stages(plan: DataflowPlan) -> list[tuple[str, str, FifoStage]]:
-    """The stream FIFOs of the plan's buffered channels (skip FIFOs), named as the RTL
-    names them."""
-    return [(f"{c.sink.stage}_{c.sink.port}_fifo", plan.stages[c.sink.stage].layer,
-             FifoStage(c.layout, c.depth)) for c in plan.channels if c.depth]
-
-
-def estimate_plan(plan: DataflowPlan, technology: Technology,
-                  timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
-    """Every stage of ``plan`` and every FIFO of its buffered channels, pipelined for
-    ``timing``'s clock."""
-    fab = fabric(technology)
-    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _fifo_stages(plan)
-    return [StageEstimate(name, layer, stage_resources(stage, fab, timing),
-                          sum(m.bits for m in _memories(stage) if needs_loading(m, fab)))
-            for name, layer, stage in placed]
-
-
-def plan_total(estimates: list[StageEstimate]) -> Resources:
-    return total(*(e.resources for e in estimates))
