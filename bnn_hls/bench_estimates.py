@@ -3,7 +3,8 @@ parameterisations, for both technology families:
 
     python -m bnn_hls.bench_estimates [--family xilinx ecp5] [--tile xnor_mvu ...] [--cache DIR]
 
-Every case renders the RTL tile of one plan stage, synthesizes it alone (flattened, no I/O
+Every case renders the RTL tile of one plan stage as the family's build does (on ECP5 with
+its DP16KD and MULT18X18D blocks; XNOR MVUs generic), synthesizes it alone (flattened, no I/O
 buffers) with ``synth_xilinx`` (7-series cells) and ``synth_ecp5``, and prints the estimate
 beside the synthesis count and the error in percent per resource, then the median and worst
 |error| per resource and family. Targets: median |error| <= 10 %, worst <= 25 % (for memories
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from bnn_hls.backends.rtl.network import tile_for
+from bnn_hls.backends.rtl.weight_loader import WeightLoader
 from bnn_hls.compiler.formats import Fixed
 from bnn_hls.hw.estimates import estimate_stage
 from bnn_hls.hw.layout import StreamLayout
@@ -46,6 +48,7 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad, loader_resources
 from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
 
 FLOWS = {"xilinx": (SynthFlow.XILINX, Technology.XILINX_7SERIES),
@@ -87,9 +90,10 @@ def _fixed(width: int, frac: int) -> Fixed:
     return Fixed(width - 1 - frac, frac)
 
 
-def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
+def cases() -> dict[str, list[Callable[[np.random.Generator], Stage | WeightLoad]]]:
     """Stage factories per tile type: small and medium shapes, ROMs in logic and in block
-    RAM, FIFOs in LUTRAM and block RAM (kept small: each synthesis takes 5-60 s)."""
+    RAM, FIFOs in LUTRAM and block RAM, and weight loaders (kept small: each synthesis takes
+    5-60 s)."""
     return {
         "xnor_mvu": [
             lambda r: XnorMvuStage(_bits(r, 16, 72), pe=4, simd=8, pixels_per_image=64),
@@ -141,6 +145,12 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage]]]:
             lambda r: FifoStage(StreamLayout(128, 32, 8, True), 600),
             lambda r: FifoStage(StreamLayout(64, 16, 8, True), 600),
         ],
+        "loader": [
+            lambda r: WeightLoad((LoadedMemory("mvu", 36, 96, False),)),
+            lambda r: WeightLoad((LoadedMemory("a", 16, 512, True),
+                                  LoadedMemory("b", 64, 128, False),
+                                  LoadedMemory("c", 9, 40, False))),
+        ],
     }
 
 
@@ -162,14 +172,21 @@ class Comparison:
         return out
 
 
-def measure(tile_type: str, stage: Stage, family: str, work: Path,
+def measure(tile_type: str, stage: Stage | WeightLoad, family: str, work: Path,
             cache: Path | None) -> Comparison:
-    """Synthesize the stage's tile (or read the result cached for the same sources and
-    flow) and compare it with the estimate."""
+    """Synthesize the stage's tile as the family's build renders it (or read the result
+    cached for the same sources and flow) and compare it with the estimate."""
     flow, technology = FLOWS[family]
-    tile = tile_for(stage)
-    module = tile.module_name("dut")
-    files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+    if isinstance(stage, WeightLoad):
+        loader = WeightLoader(stage)
+        module = loader.module_name()
+        files = {f"{module}.sv": loader.render()}
+        estimate = loader_resources(stage, technology)
+    else:
+        tile = tile_for(stage, technology=build_technology(stage, technology))
+        module = tile.module_name("dut")
+        files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
+        estimate = estimate_stage(stage, technology)
     key = hashlib.sha256(repr((flow.value, sorted(files.items()))).encode()).hexdigest()
     cached = cache / f"{key}.json" if cache else None
     started = time.perf_counter()
@@ -183,11 +200,20 @@ def measure(tile_type: str, stage: Stage, family: str, work: Path,
         if cached:
             cache.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps(asdict(measured)))
-    return Comparison(tile_type, describe(stage), family, estimate_stage(stage, technology),
-                      measured, time.perf_counter() - started)
+    return Comparison(tile_type, describe(stage), family, estimate, measured,
+                      time.perf_counter() - started)
 
 
-def describe(stage: Stage) -> str:
+def build_technology(stage: Stage, technology: Technology) -> Technology:
+    """The technology a tile is rendered for: the family's (ECP5 tiles instantiate DP16KD and
+    MULT18X18D blocks), but an XNOR MVU's is generic, with the behavioural popcount lanes the
+    estimates count (a family's mapped lanes: python -m bnn_hls.bench_lut)."""
+    return Technology.GENERIC if isinstance(stage, XnorMvuStage) else technology
+
+
+def describe(stage: Stage | WeightLoad) -> str:
+    if isinstance(stage, WeightLoad):
+        return "rows " + " ".join(f"{m.depth}x{m.width}" for m in stage.memories)
     if isinstance(stage, XnorMvuStage | RealMvuStage):
         return stage.shape_text
     if isinstance(stage, WindowStage):

@@ -15,7 +15,7 @@ from test_cli import assert_one_line_error, run_cli
 
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.backends.rtl.network import tile_for
-from bnn_hls.bench_estimates import FLOWS, synthesized
+from bnn_hls.bench_estimates import FLOWS, measure, synthesized
 from bnn_hls.compiler.pipeline import compile_model
 from bnn_hls.compiler.serialize import save_graph
 from bnn_hls.hw.estimates import (
@@ -26,10 +26,12 @@ from bnn_hls.hw.estimates import (
     place_memory,
 )
 from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
+from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import build_plan
-from bnn_hls.hw.stages import WindowStage, XnorMvuStage
+from bnn_hls.hw.stages import FifoStage, WindowStage, XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
+from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad
 from bnn_hls.model import birealnet18
 from bnn_hls.tools.yosys import synth
 
@@ -79,6 +81,22 @@ def test_estimate_within_25_percent_of_yosys_ecp5(stage, tmp_path):
     assert abs(estimate.ffs - measured.ffs) <= 0.25 * measured.ffs, (estimate, measured)
     assert (estimate.bram_bits, estimate.lutram_bits) == (measured.bram_bits,
                                                           measured.lutram_bits)
+
+
+@pytest.mark.parametrize("tile_type, stage", [
+    # A DP16KD FIFO: its output register is the head, no bypass, one column of 1024 x 18.
+    ("fifo", FifoStage(StreamLayout(64, 16, 8, True), 600)),
+    # The weight port's loader, rows of two beats (slow suite: 10-40 s of synthesis).
+    pytest.param("loader", WeightLoad((LoadedMemory("mvu", 36, 96, False),)),
+                 marks=pytest.mark.slow),
+], ids=["dp16kd_fifo", "weight_loader"])
+def test_ecp5_build_estimate_against_synth_ecp5(tile_type, stage, tmp_path):
+    """Tiles as an ECP5 build renders them: flip-flops and block RAM exact, LUTs within
+    25 %."""
+    result = measure(tile_type, stage, "ecp5", tmp_path / "work", None)
+    estimate, measured = result.estimate, result.synthesis
+    assert (estimate.ffs, estimate.bram_bits) == (measured.ffs, measured.bram_bits)
+    assert abs(estimate.luts - measured.luts) <= 0.25 * measured.luts, (estimate, measured)
 
 
 def test_estimate_counts_the_clock_s_popcount_ranks():

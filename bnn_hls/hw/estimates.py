@@ -24,10 +24,22 @@ from functools import cache, singledispatch
 
 import numpy as np
 
-from bnn_hls.hw.intervals import Interval, ceil_div, clog2
-from bnn_hls.hw.plan import DataflowPlan
+from bnn_hls.hw.intervals import ceil_div, clog2
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.reduction_tree import ReductionTree
+from bnn_hls.hw.rtl_structure import (
+    DSP_OPERAND_BITS,
+    REAL_MVU_SUM_STAGE,
+    affine_latency,
+    affine_operand_width,
+    column_coordinate_width,
+    dp16kd_column_blocks,
+    dp16kd_column_fits,
+    fifo_capacity,
+    operand_limbs,
+    row_coordinate_width,
+    row_slots,
+)
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -57,7 +69,6 @@ URAM_BITS = URAM_DEPTH * URAM_WIDTH
 RAM_LOGIC_COST = 1.0
 BLOCK_COST, URAM_COST = 128, 1024
 LUTRAM_MUX_COST = 0.5  # memory_libmap's FACTOR_MUX, per multiplexer input and bit
-DSP_OPERAND_BITS = 18  # the RTL's signed multiplier limbs (backends/rtl/cycles.py)
 
 
 class Placement(enum.Enum):
@@ -84,6 +95,10 @@ class Fabric:
     shift_register_min: int  # shortest register chain mapped to a shift-register LUT (0: none)
     rom_luts_per_bit: float  # a ROM in soft logic, measured (0: from its structure)
     dsp_registers: bool  # a DSP absorbs its operand and product registers
+    # The family's RTL instantiates its block RAM with the output register, and multipliers
+    # holding their operand and product registers (ECP5: backends/rtl/block_ram.py,
+    # templates/rtl/ecp5_multiplier.sv.j2).
+    primitives: bool
 
     @property
     def mux_inputs(self) -> int:
@@ -102,11 +117,11 @@ FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
     Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, False,
-                                      25, 18, 3, 0.077, True),
+                                      25, 18, 3, 0.077, True, False),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              False, 27, 18, 3, 0.077, True),
+                                              False, 27, 18, 3, 0.077, True, False),
     Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, True, 18, 18, 0, 0,
-                                    False),
+                                    False, True),
 }
 FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
 
@@ -123,13 +138,16 @@ class Memory:
     """``depth`` words of ``width`` bits, one read port; ``writable``: a RAM (one write port),
     else a ROM initialised from the bitstream (weights). ``single_port``: a registered read
     at the write address (a LUTRAM cell then holds more bits per word). ``registered_read``:
-    the read data is registered (in the block, or in flip-flops beside a LUTRAM)."""
+    the read data is registered (in the block, or in flip-flops beside a LUTRAM).
+    ``primitive``: a tile that instantiates the family's block RAM (with its output register)
+    where the placement puts the memory there (:func:`on_block_primitive`)."""
 
     depth: int
     width: int
     writable: bool
     single_port: bool = False
     registered_read: bool = True
+    primitive: bool = False
 
     @property
     def bits(self) -> int:
@@ -179,12 +197,28 @@ def place_memory(memory: Memory, fab: Fabric) -> Placement:
 def memory_cost(stage: Stage, fab: Fabric) -> float:
     """The stage's memories at the placement rule's costs."""
     total_cost = 0.0
-    for memory in _memories(stage):
+    for memory in stage_memories(stage):
         placement = place_memory(memory, fab)
         total_cost += (URAM_COST * memory.urams if placement is Placement.URAM else
                        BLOCK_COST * memory.blocks if placement is Placement.BLOCK else
                        memory.bits / fab.lut_bits)
     return total_cost
+
+
+def on_block_primitive(memory: Memory, fab: Fabric) -> bool:
+    """Whether the tile instantiates the memory as block-RAM primitives (ECP5 DP16KD, one
+    column of blocks deep enough): the block's output register is then the tile's second read
+    register, and a RAM needs no read-during-write bypass (the tiles never read a word in its
+    write's cycle)."""
+    return (memory.primitive and fab.primitives
+            and place_memory(memory, fab) is Placement.BLOCK
+            and dp16kd_column_fits(memory.width, memory.depth, not memory.writable))
+
+
+def output_register_bits(memory: Memory, fab: Fabric) -> int:
+    """Flip-flops of the register a tile puts after the memory's registered read: none where
+    the block's output register is that register."""
+    return 0 if on_block_primitive(memory, fab) else memory.width
 
 
 def needs_loading(memory: Memory, fab: Fabric) -> bool:
@@ -196,8 +230,12 @@ def memory_resources(memory: Memory, fab: Fabric) -> Resources:
     if placement is Placement.BLOCK:
         # A RAM read in the cycle of a write to another address: where the block cannot
         # promise the old word, synthesis keeps the written word and selects it.
-        bypass = memory.writable and fab.block_ram_bypass
-        return Resources(luts=memory.width if bypass else 0, bram_bits=BLOCK_BITS * memory.blocks)
+        bypass = (memory.writable and fab.block_ram_bypass
+                  and not on_block_primitive(memory, fab))
+        # Instantiated blocks are one column of the widest configuration the depth allows.
+        blocks = (dp16kd_column_blocks(memory.width, memory.depth)
+                  if on_block_primitive(memory, fab) else memory.blocks)
+        return Resources(luts=memory.width if bypass else 0, bram_bits=BLOCK_BITS * blocks)
     if placement is Placement.URAM:
         return Resources(uram_bits=URAM_BITS * memory.urams)
     if placement is Placement.LUTRAM:
@@ -260,10 +298,18 @@ def compare_luts(width: int, fab: Fabric) -> int:
     return ceil_div(width, fab.lut_inputs - 1) if width else 0
 
 
+def and_luts(inputs: int, fab: Fabric) -> int:
+    """An AND of ``inputs`` signals: a tree of LUTs, each taking one earlier result."""
+    return ceil_div(inputs - 1, fab.lut_inputs - 1) if inputs > 1 else 0
+
+
 def counter(n: int, fab: Fabric) -> Resources:
-    """A wrapping counter over 0..n-1: an incrementer and the compare with the last value."""
+    """A wrapping counter over 0..n-1: an incrementer and the compare with the last value.
+    The wrap to zero is a LUT6 fabric's flip-flop synchronous reset, but a LUT4 per bit
+    beside a CCU2C chain (whose cells cannot also clear it)."""
     bits = counter_bits(n)
-    return Resources(luts=adder_luts(bits, fab) + compare_luts(bits, fab), ffs=bits)
+    wrap = bits if fab.lut_inputs == 4 else 0
+    return Resources(luts=adder_luts(bits, fab) + compare_luts(bits, fab) + wrap, ffs=bits)
 
 
 def registers(bits: int) -> Resources:
@@ -328,7 +374,7 @@ def stage_resources(stage: Stage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMIN
 
 
 @singledispatch
-def _memories(stage: Stage) -> list[Memory]:
+def stage_memories(stage: Stage) -> list[Memory]:
     """The memories a stage's tile holds (weights, line buffers, FIFO storage)."""
     return []
 
@@ -338,7 +384,7 @@ def weight_rom(stage: XnorMvuStage) -> Memory:
     return Memory(stage.steps_per_pixel, stage.simd, False)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: XnorMvuStage) -> list[Memory]:
     replay = ([Memory(stage.synapse_folds, 2 * stage.simd, True, single_port=True)]
               if stage.neuron_folds > 1 else [])
@@ -355,61 +401,52 @@ def distinct_weight_columns(stage: XnorMvuStage) -> int:
     return len(np.unique(np.packbits(varying, axis=1), axis=0)) if len(varying) else 0
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: RealMvuStage) -> list[Memory]:
     row = stage.pe * stage.simd * stage.weight_width
-    rom = [Memory(stage.steps_per_pixel, row, False)] if stage.steps_per_pixel > 1 else []
+    rom = ([Memory(stage.steps_per_pixel, row, False, primitive=True)]
+           if stage.steps_per_pixel > 1 else [])
     vector = ([Memory(stage.synapse_folds, stage.simd * stage.elem_width, True,
                       registered_read=False)]
               if stage.neuron_folds > 1 and stage.synapse_folds > 1 else [])
     return rom + vector
 
 
-def row_slots(kernel: int) -> int:
-    """The row buffer's slots: the K window rows plus one, a power of two (swg_lines)."""
-    return 1 << clog2(kernel + 1)
-
-
 def _row_buffer_memories(slots: int, depth: int, width: int) -> list[Memory]:
-    return [Memory(depth, width, True)] * slots
+    return [Memory(depth, width, True, primitive=True)] * slots
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: WindowStage) -> list[Memory]:
     return _row_buffer_memories(row_slots(stage.kernel), stage.width,
                                 stage.channels * stage.elem_width)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: PoolStage) -> list[Memory]:
     return _row_buffer_memories(row_slots(stage.kernel), stage.width * stage.folds,
                                 stage.lanes * stage.in_width)
 
 
-@_memories.register
+@stage_memories.register
 def _(stage: GlobalSumStage) -> list[Memory]:
     return ([Memory(stage.folds, stage.lanes * stage.out_width, True)]
             if stage.folds > 1 else [])
 
 
-def fifo_slots(stage: FifoStage) -> int:
-    """Beats the FIFO tile holds: the stage's depth, at least the 4 a full-rate stream needs
-    past the write, read and head registers (backends/rtl/streams.py)."""
-    return max(stage.depth, 4)
-
-
-@_memories.register
+@stage_memories.register
 def _(stage: FifoStage) -> list[Memory]:
-    return [Memory(fifo_slots(stage), stage.layout.beat_width + 1, True)]
+    return [Memory(fifo_capacity(stage.depth), stage.layout.beat_width + 1, True, primitive=True)]
 
 
 def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
     """The logic and the memories, with the registers of a block RAM's read-during-write
     bypass (the written word and the read's: 2 x width), once for memories written the same
     data (the row buffer's slots)."""
-    memories = _memories(stage)
+    memories = stage_memories(stage)
     bypassed = {m for m in memories
-                if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK}
+                if m.writable and fab.block_ram_bypass and place_memory(m, fab) is Placement.BLOCK
+                and not on_block_primitive(m, fab)}
     return total(logic, *(memory_resources(m, fab) for m in memories),
                  *(registers(2 * m.width) for m in bypassed))
 
@@ -448,29 +485,46 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     control = total(counter(sf, fab), counter(nf, fab), counter(stage.steps_per_pixel, fab),
                     registers(5 * (ranks + 2) + 6 + (1 if replayed else 0)),
                     luts(8 + pe * (1 if partial else 0)))
-    replay = [memory_resources(m, fab) for m in _memories(stage)[pe:]]
+    replay = [memory_resources(m, fab) for m in stage_memories(stage)[pe:]]
     return total(datapath, control, *replay)
 
 
+def multiplier_primitives(stage: AffineStage | RealMvuStage, fab: Fabric) -> bool:
+    """Whether the tile instantiates a multiplier block per product (ECP5 MULT18X18D, whose
+    input and output registers are the tile's operand and product registers): on a family
+    with primitives, when the operands fit one block (an affine cuts its input into limbs
+    that do, so only its multiplier's width counts)."""
+    widths = ((stage.mult_width,) if isinstance(stage, AffineStage)
+              else (stage.elem_width, stage.weight_width))
+    return fab.primitives and max(widths) <= DSP_OPERAND_BITS
+
+
 def _real_products(stage: RealMvuStage, fab: Fabric, tree_stages: int) -> Resources:
-    """The multipliers with their operand registers (the input vector twice, the ROM row's
-    copy: the ROM's read register is the memory's), product registers and each PE's adder
-    tree with its register ranks. A Xilinx DSP48 holds the operand and product registers and,
-    in its post-adder, the tree's first level of pairs with its register."""
+    """The multipliers with their operand registers (the input vector three times, the ROM
+    row's two copies: the ROM's read register is the memory's), product registers and each
+    PE's adder tree with its register ranks. A Xilinx DSP48 holds the vector's later two
+    copies and the row's (its A and B registers), the product registers and, in its
+    post-adder, the tree's first level of pairs with its register; the vector's first copy,
+    shared by the PEs, stays in flip-flops. An ECP5 MULT18X18D holds the last operand copies
+    and the product; a DP16KD ROM's output register is the row's first copy."""
     pe, simd, ew, ww = stage.pe, stage.simd, stage.elem_width, stage.weight_width
     prod_w, acc_w = stage.product_range.width, stage.out_width
-    weight_copy = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
+    row = pe * simd * ww if stage.steps_per_pixel > 1 else 0  # constants otherwise
+    row_copy = output_register_bits(stage_memories(stage)[0], fab) if row else 0
+    on_blocks = multiplier_primitives(stage, fab)
     registered = ReductionTree(simd, tree_stages).registered
     tree_values = tree_register_values(simd, tree_stages)
+    tree_adds = pe * (simd - 1)
     if fab.dsp_registers:  # the first level: its pairs' adds, and every value's register
         first_level = ceil_div(simd, 2) if 1 in registered else 0
-        in_logic = pe * (tree_values - first_level) * acc_w
-        tree_adds = pe * (simd - 1 - simd // 2)
+        in_logic = simd * ew + pe * (tree_values - first_level) * acc_w
+        tree_adds -= pe * (simd // 2)
+    elif on_blocks:
+        in_logic = 2 * simd * ew + row_copy + pe * tree_values * acc_w
     else:
-        in_logic = 2 * simd * ew + weight_copy + pe * (simd * prod_w + tree_values * acc_w)
-        tree_adds = pe * (simd - 1)
-    return total(multipliers(pe * simd, ew, ww, fab), registers(in_logic),
-                 adders(acc_w, fab, tree_adds))
+        in_logic = 3 * simd * ew + row_copy + row + pe * (simd * prod_w + tree_values * acc_w)
+    products = Resources(dsps=pe * simd) if on_blocks else multipliers(pe * simd, ew, ww, fab)
+    return total(products, registers(in_logic), adders(acc_w, fab, tree_adds))
 
 
 @stage_resources.register
@@ -489,26 +543,31 @@ def _(stage: RealMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     control_bits = 3 + (1 if sf > 1 else 0)
     control = total(counter(sf, fab), counter(nf, fab), counter(stage.pixels_per_image, fab),
                     counter(stage.steps_per_pixel, fab),
-                    registers(control_bits * (3 + tree_stages) + 2), luts(6))
+                    registers(control_bits * (REAL_MVU_SUM_STAGE + tree_stages) + 2), luts(6))
     return _with_memories(stage, total(datapath, control), fab)
 
 
 def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: int,
                       fab: Fabric) -> Resources:
     """swg_lines: the RAMs' registered reads (the memories' own) and their output register,
-    each tap selecting its slot, position counters and the reader/writer compares."""
+    each tap selecting its slot, position counters and the reader/writer compares; the
+    write a cycle after its handshake (slot, address, beat, strobe), and the read decided a
+    cycle ahead: the next window's corner and needs, the read column, its in-image flag and
+    RAM address, the next window's address, the writer's limit and the registered ready."""
     slots, k = row_slots(stage.kernel), stage.kernel
     slot_w = clog2(slots)
-    row_w = Interval(-stage.pad, 2 * stage.height + slots + k).width
-    col_w = Interval(-stage.pad, stage.width + k + stage.stride).width
+    row_w, col_w = row_coordinate_width(stage.shape), column_coordinate_width(stage.shape)
     addr_w = max(1, clog2(stage.width * folds))
     return total(
-        registers(slots * beat_width),  # the reads' output register
+        # the reads' output registers
+        registers(slots * output_register_bits(stage_memories(stage)[0], fab)),
         luts(k * mux_luts(slots, beat_width, fab)), registers(k * beat_width),  # taps
         registers(2 * k * slot_w + 3 * k + 9),  # tap slots and valids, stage flags
         counter(folds, fab), counter(folds, fab), counter(k, fab),  # write / read fold, kw
         # writer row, column, slot; reader top, left, base, the window's needs
         registers(3 * row_w + 3 * col_w + 2 * slot_w),
+        registers(slot_w + addr_w + beat_width + 1),  # the delayed write
+        registers(3 * row_w + 3 * col_w + 2 * addr_w + 3),  # the read decided ahead
         adders(row_w, fab, 8), adders(col_w, fab, 8), adders(slot_w, fab, 2 + k),
         adders(addr_w, fab, 2 if folds > 1 else 0), luts(2 * addr_w),
     )
@@ -529,7 +588,8 @@ def _(stage: WindowStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
         # in the last beat, which shifts in zeros (the flip-flops' reset)
         registers(padded * stage.elem_width + valid_regs),
         luts((padded - stage.simd) * stage.elem_width),
-        registers(clog2(stage.beats + 1) + 3), adders(clog2(stage.beats + 1), fab), luts(4),
+        # beats left, the last-beat flag, valid, image end, window full
+        registers(clog2(stage.beats + 1) + 4), adders(clog2(stage.beats + 1), fab), luts(4),
     )
     return _with_memories(stage, total(window, _row_buffer_logic(stage, column, 1, fab)), fab)
 
@@ -571,22 +631,22 @@ def _(stage: GlobalSumStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) ->
     return _with_memories(stage, logic, fab)
 
 
-def operand_limb_widths(width: int) -> list[int]:
-    """The signed operand widths of an affine input's multiplier limbs: 17 unsigned bits and a
-    zero sign each, then the signed top (backends/rtl/cycles.py operand_limbs)."""
-    limbs = []
-    while width > DSP_OPERAND_BITS:
-        limbs.append(DSP_OPERAND_BITS)
-        width -= DSP_OPERAND_BITS - 1
-    return [*limbs, width]
-
-
 def multiplied_lanes(stage: AffineStage) -> int:
     """Lanes needing a multiplier: with one fold a lane's multiplier is a constant, and a
     constant 0 or a signed power of two is a shift, which synthesis builds without one."""
     if stage.folds > 1:
         return stage.lanes
     return sum(1 for m in stage.lane_mults if m and abs(m) & (abs(m) - 1))
+
+
+def even_constant_lanes(stage: AffineStage) -> int:
+    """Multiplied lanes whose multiplier is an even constant (one fold). Synthesis takes its
+    trailing zeros out of the product as a shift, and the DSP48 then keeps its post-adder but
+    not the sum's register: those lanes' sums stay in flip-flops (seen per lane in the
+    synth_xilinx netlists of the bench's 32-lane affine and of a fresh 16-lane one)."""
+    if stage.folds > 1:
+        return 0
+    return sum(1 for m in stage.lane_mults if m and abs(m) & (abs(m) - 1) and not m & 1)
 
 
 def varying_columns(values: tuple[int, ...], width: int, lanes: int) -> int:
@@ -623,46 +683,49 @@ def _(stage: AffineStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     """templates/rtl/affine.sv.j2: the operand, the fold's multiplier and bias (a small ROM
     per varying bit), limb products, sum (its bits above the shift), saturate. A Xilinx DSP48
     holds a multiplied lane's operand, multiplier, product and (one limb) its bias add and
-    sum; an ECP5 MULT18X18D holds only the multiply."""
-    lanes, x_w = stage.lanes, stage.in_width + (0 if stage.in_signed else 1)
+    sum. On ECP5 every lane's limbs are MULT18X18D blocks holding the operand, multiplier and
+    product registers (a shift's too)."""
+    lanes, x_w = stage.lanes, affine_operand_width(stage)
     sum_w, mult_w, bias_w, out_w = (stage.sum_width, stage.mult_width, stage.bias_width,
                                     stage.out_width)
-    limbs = operand_limb_widths(x_w)
+    limbs = [limb.signed_width for limb in operand_limbs(x_w)]
     split = len(limbs) > 1
     kept_sum = sum_w - stage.shift  # the shifted-out bits are dropped
-    multiplied = multiplied_lanes(stage)
+    on_blocks = multiplier_primitives(stage, fab)
+    multiplied = lanes if on_blocks else multiplied_lanes(stage)
     mult_bits = varying_columns(stage.lane_mults, mult_w, lanes)
     bias_bits = varying_columns(stage.rounded_bias, bias_w, lanes)
     products = sum(min(w + mult_w, sum_w) for w in limbs)
     # A split input's sums: the low limb's product and the bias, the higher limbs' products
     # (shifted: their low bits are zeros), and the total of the two, whose low bits are the
-    # low sum's.
+    # low sum's: the low sum's bits below the shift feed only dropped bits.
     high_w = sum_w - (DSP_OPERAND_BITS - 1)
-    sums = sum_w + high_w + kept_sum if split else kept_sum
+    low_w = sum_w - min(stage.shift, DSP_OPERAND_BITS - 1)
+    sums = low_w + high_w + kept_sum if split else kept_sum
     sum_adds = (adder_luts(sum_w, fab) + (len(limbs) - 1) * adder_luts(high_w, fab) if split
                 else adder_luts(sum_w, fab))
     if fab.dsp_registers:  # the low and high sums in the DSPs' post-adders and registers
-        in_logic = multiplied * (kept_sum if split else 0) + bias_bits
+        in_logic = (multiplied if split else even_constant_lanes(stage)) * kept_sum + bias_bits
         add_luts = multiplied * (adder_luts(high_w, fab) if split else 0)
+    elif on_blocks:
+        in_logic = multiplied * sums + 2 * bias_bits
+        add_luts = multiplied * sum_adds
     else:
         in_logic = multiplied * (x_w + products + sums) + mult_bits + 2 * bias_bits
         add_luts = multiplied * sum_adds
     unmultiplied = lanes - multiplied  # a shift: the operand, its copy, the sum
     shifted_w = stage.shifted.width
     return total(
-        *(multipliers(multiplied, w, mult_w, fab) for w in limbs),
+        *(Resources(dsps=lanes) if on_blocks else multipliers(multiplied, w, mult_w, fab)
+          for w in limbs),
         registers(in_logic + unmultiplied * (2 * x_w + kept_sum) + lanes * out_w),
         luts(add_luts + unmultiplied * adder_luts(sum_w, fab)),
         luts(lanes * saturation_luts(stage, shifted_w, out_w, fab)),
         luts(rom_luts(Memory(stage.folds, 1, False), fab, mult_bits + bias_bits)
              if stage.folds > 1 else 0),
-        counter(stage.folds, fab), registers(2 * (affine_stages(len(limbs)) + 1)),
+        # valid and last through the registered stages and the output
+        counter(stage.folds, fab), registers(2 * affine_latency(stage)),
     )
-
-
-def affine_stages(limbs: int) -> int:
-    """The affine's registered stages before its output (operands, products, sums)."""
-    return 3 + (limbs > 1)
 
 
 @stage_resources.register
@@ -714,21 +777,28 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
 
 @stage_resources.register
 def _(stage: ForkStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
-    return total(registers(stage.branches), luts(2 * stage.branches + 1))
+    """templates/rtl/stream_fork.sv.j2: per branch its valid and its taken flag's next value;
+    the input's ready, an AND over every branch's taken flag and ready; the handshake that
+    clears the flags."""
+    branches = stage.branches
+    return total(registers(branches),
+                 luts(2 * branches + and_luts(2 * branches, fab) + 1))
 
 
 @stage_resources.register
 def _(stage: FifoStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """templates/rtl/stream_fifo.sv.j2: the memory with its read register, the head register,
     the pointers and the two occupancy counts."""
-    slots = fifo_slots(stage)
+    slots = fifo_capacity(stage.depth)
     count_w = clog2(slots + 1)
     return _with_memories(stage, total(
-        registers(stage.layout.beat_width + 1),  # the head
+        registers(output_register_bits(stage_memories(stage)[0], fab)),  # the head
         counter(slots, fab), counter(slots, fab), registers(2 * count_w + 2),
-        # the two up/down counts: an adder each, whose +1 / -1 operand a LUT6 carry chain
-        # computes in its own LUTs and a CCU2C chain (which only adds) takes from a LUT4 per bit
-        adders(count_w, fab, 2), luts(0 if fab.lut_inputs == 6 else 2 * count_w),
+        # the two up/down counts: on a LUT6 fabric an adder each, whose +1 / -1 operand the
+        # carry chain computes in its own LUTs; on ECP5 an incrementing and a decrementing
+        # CCU2C chain each, and a LUT4 per bit selecting between them
+        adders(count_w, fab, 2 if fab.lut_inputs == 6 else 4),
+        luts(0 if fab.lut_inputs == 6 else 2 * count_w),
         luts(2 * compare_luts(count_w, fab) + 4)), fab)
 
 
@@ -736,36 +806,3 @@ def estimate_stage(stage: Stage, technology: Technology,
                    timing: RtlTiming = DEFAULT_TIMING) -> Resources:
     """A stage's tile as the RTL backend builds it for ``timing``'s clock."""
     return stage_resources(stage, fabric(technology), timing)
-
-
-# --- a whole plan ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StageEstimate:
-    name: str
-    layer: str
-    resources: Resources
-    load_bits: int  # weight bits in UltraRAM, loaded at start-up
-
-
-def _fifo_stages(plan: DataflowPlan) -> list[tuple[str, str, FifoStage]]:
-    """The stream FIFOs of the plan's buffered channels (skip FIFOs), named as the RTL
-    names them."""
-    return [(f"{c.sink.stage}_{c.sink.port}_fifo", plan.stages[c.sink.stage].layer,
-             FifoStage(c.layout, c.depth)) for c in plan.channels if c.depth]
-
-
-def estimate_plan(plan: DataflowPlan, technology: Technology,
-                  timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
-    """Every stage of ``plan`` and every FIFO of its buffered channels, pipelined for
-    ``timing``'s clock."""
-    fab = fabric(technology)
-    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _fifo_stages(plan)
-    return [StageEstimate(name, layer, stage_resources(stage, fab, timing),
-                          sum(m.bits for m in _memories(stage) if needs_loading(m, fab)))
-            for name, layer, stage in placed]
-
-
-def plan_total(estimates: list[StageEstimate]) -> Resources:
-    return total(*(e.resources for e in estimates))

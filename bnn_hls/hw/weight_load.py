@@ -20,15 +20,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bnn_hls.hw.estimates import Memory, Placement, fabric, place_memory
+from bnn_hls.hw.estimates import (
+    Memory,
+    Placement,
+    adder_luts,
+    compare_luts,
+    counter_bits,
+    fabric,
+    mux_luts,
+    place_memory,
+)
 from bnn_hls.hw.intervals import ceil_div
 from bnn_hls.hw.layout import LIMB_BITS, LIMB_MASK
 from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.stages import RealMvuStage, Stage, XnorMvuStage
-from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.weights import rom_row_words
 
 LOAD_BEAT_BITS = LIMB_BITS  # the Zynq shells' AXI DMA stream width
+LOADER_INSTANCE = "weight_loader"  # the loader's RTL instance, and its row in the estimates
 
 
 class WeightStore(enum.Enum):
@@ -137,3 +147,28 @@ class WeightLoad:
         return {"beat_bits": LOAD_BEAT_BITS, "beats": self.beats,
                 "memories": [{"stage": m.stage, "depth": m.depth, "width": m.width,
                               "uram": m.uram} for m in self.memories]}
+
+
+def loader_resources(load: WeightLoad, technology: Technology) -> Resources:
+    """templates/rtl/weight_loader.sv.j2 for ``load``: the memory, row and beat counters, each
+    memory's last-beat and last-row compares and their select, the row assembled from its
+    beats (the bits of the widest row), the registered write (enables, address, data) and the
+    commit flags. A LUT4 fabric clears a counter through a LUT4 per bit."""
+    fab = fabric(technology)
+    memories = load.memories
+    count = len(memories)
+    memory_w = max(1, counter_bits(count))
+    addr_w = max(max(1, counter_bits(m.depth)) for m in memories)
+    row_beats = max(m.beats_per_row for m in memories)
+    beat_w = counter_bits(row_beats)  # a constant 0 (dropped) when every row is one beat
+    data_w = max(m.width for m in memories)
+    clears = (addr_w + beat_w) if fab.lut_inputs == 4 else 0
+    counters = adder_luts(memory_w, fab) + adder_luts(addr_w, fab) + adder_luts(beat_w, fab)
+    last_compares = sum(compare_luts(beat_w, fab) + compare_luts(addr_w, fab)
+                        for _ in memories) + mux_luts(count, 2, fab)
+    decodes = ((row_beats if row_beats > 1 else 0) * compare_luts(beat_w + 1, fab)
+               + count * compare_luts(memory_w + 1, fab))
+    # A beat written at a variable slot of the row: synthesis selects each row bit's data
+    # (a LUT per bit) besides its enable.
+    return Resources(luts=counters + clears + last_compares + decodes + data_w + 4,
+                     ffs=2 * data_w + 3 * addr_w + 2 * memory_w + beat_w + count + 4)

@@ -15,17 +15,10 @@ import yaml
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.boards import Board
 from bnn_hls.compiler import ir
-from bnn_hls.hw.estimates import (
-    Fabric,
-    StageEstimate,
-    estimate_plan,
-    fabric,
-    memory_cost,
-    plan_total,
-    stage_resources,
-)
+from bnn_hls.hw.estimates import Fabric, fabric, memory_cost, stage_resources
 from bnn_hls.hw.folding import Fold, auto_folding, fold_candidates, mvu_shapes
 from bnn_hls.hw.plan import DataflowPlan, build_plan
+from bnn_hls.hw.plan_estimates import StageEstimate, estimate_plan, plan_total
 from bnn_hls.hw.stages import RealMvuStage, XnorMvuStage
 from bnn_hls.hw.technology import Resources, Technology
 

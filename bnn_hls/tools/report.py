@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from bnn_hls.backends.rtl.cycles import RTL_CYCLES
 from bnn_hls.boards import Board
 from bnn_hls.compiler import ir
-from bnn_hls.hw.estimates import estimate_plan, plan_total
 from bnn_hls.hw.folding import Fold, auto_folding
 from bnn_hls.hw.plan import DataflowPlan, build_plan
+from bnn_hls.hw.plan_estimates import estimate_plan, plan_total
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.yaml_file import load_yaml
 

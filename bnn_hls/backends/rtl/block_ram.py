@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bnn_hls.backends.rtl.tiles import counter_bits, render_tile
-from bnn_hls.hw.estimates import Memory, Placement, fabric, place_memory
+from bnn_hls.hw.estimates import Memory, fabric, on_block_primitive
+from bnn_hls.hw.rtl_structure import DP16KD_ADDRESS_BITS as ADDRESS_BITS
+from bnn_hls.hw.rtl_structure import dp16kd_column_blocks, dp16kd_column_fits, dp16kd_config
 from bnn_hls.hw.technology import Technology
 
-ADDRESS_BITS = 14  # ADA/ADB: a bit address of the 16 Kbit array, the low bits unused per width
-CONFIGS = ((18, 4), (9, 3), (4, 2), (2, 1), (1, 0))  # data width, address bits below the word
 INIT_WIDTH = 18
 INIT_ROWS = 64  # INITVAL_00 .. INITVAL_3F
 INIT_WORDS_PER_ROW = 16
@@ -39,13 +39,8 @@ class Ecp5BlockRam:
     init: tuple[int, ...] = ()
 
     def __post_init__(self):
-        if not self.fits(self.width, self.depth, bool(self.init)):
+        if not dp16kd_column_fits(self.width, self.depth, bool(self.init)):
             raise ValueError(f"a {self.depth} x {self.width} memory is not one DP16KD column")
-
-    @staticmethod
-    def fits(width: int, depth: int, rom: bool) -> bool:
-        deepest = (1 << ADDRESS_BITS) >> CONFIGS[0][1] if rom else 1 << ADDRESS_BITS
-        return width > 0 and 0 < depth <= deepest
 
     @property
     def data_width(self) -> int:
@@ -54,7 +49,7 @@ class Ecp5BlockRam:
 
     @property
     def config(self) -> tuple[int, int]:
-        return next(c for c in CONFIGS if self.depth <= (1 << ADDRESS_BITS) >> c[1])
+        return dp16kd_config(self.depth)
 
     @property
     def low_address_bits(self) -> int:
@@ -66,7 +61,7 @@ class Ecp5BlockRam:
 
     @property
     def blocks(self) -> int:
-        return -(-self.width // self.data_width)
+        return dp16kd_column_blocks(self.width, self.depth)
 
     def block_width(self, block: int) -> int:
         return min(self.data_width, self.width - block * self.data_width)
@@ -92,10 +87,8 @@ class Ecp5BlockRam:
 def block_ram(technology: Technology, width: int, depth: int,
               init: tuple[int, ...] = ()) -> Ecp5BlockRam | None:
     """The DP16KD memory an ECP5 build puts where Yosys would map block RAM (the estimates'
-    placement rule), else None: the tile infers its memory."""
-    rom = bool(init)
-    if (technology is not Technology.LATTICE_ECP5 or not Ecp5BlockRam.fits(width, depth, rom)
-            or place_memory(Memory(depth, width, not rom), fabric(technology))
-            is not Placement.BLOCK):
+    placement rule, hw.estimates.on_block_primitive), else None: the tile infers its memory."""
+    memory = Memory(depth, width, writable=not init, primitive=True)
+    if not on_block_primitive(memory, fabric(technology)):
         return None
     return Ecp5BlockRam(width, depth, init)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
+from bnn_hls.hw.rtl_structure import FIFO_LATENCY, ROW_BUFFER_REGISTERS, affine_latency
 from bnn_hls.hw.stages import (
     AffineStage,
     BinariseStage,
@@ -26,18 +27,11 @@ from bnn_hls.hw.stages import (
 )
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 
-# The row buffer's registers besides its RAM read: the read decision (taken a cycle ahead),
-# the RAM output register and the tap select (templates/rtl/swg_lines.sv.j2).
-ROW_BUFFER_REGISTERS = 3
-DSP_OPERAND_BITS = 18  # a signed multiplier operand: ECP5 MULT18X18D, Xilinx DSP48 B port
-FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_fifo.sv.j2)
 GLOBAL_SUM_LATENCY = 2  # the beat and its fold's sum (registered RAM read), the add
 SHORTCUT_LATENCY = 2  # aligned sum, saturate (shortcut.sv.j2)
 # Operands + ROM row, their registers, the multipliers' operand registers, products,
-# accumulate (templates/rtl/mvu_real.sv.j2), without the adder tree's register ranks; the
-# products are the fourth stage's registers.
+# accumulate (templates/rtl/mvu_real.sv.j2), without the adder tree's register ranks.
 REAL_MVU_LATENCY = 5
-REAL_MVU_SUM_STAGE = 4
 # Operands + ROM word, lane inputs, accumulate, without popcount pipeline stages (mvu.sv.j2).
 XNOR_MVU_LATENCY = 3
 # Tiles whose s_axis_tready follows m_axis_tready within the cycle (the whole pipeline stalls
@@ -47,39 +41,6 @@ XNOR_MVU_LATENCY = 3
 READY_FOLLOWS_OUTPUT = (AffineStage, BinariseStage, ShortcutStage, GlobalSumStage, ForkStage,
                         XnorMvuStage, RealMvuStage)
 OUTPUT_READY_IS_DEEP = (WindowStage, PoolStage)
-
-
-@dataclass(frozen=True)
-class Limb:
-    """Bits [lsb, lsb + width) of a signed multiplier operand; the top limb is signed, the
-    others unsigned (a zero bit above them keeps them one signed DSP operand)."""
-
-    lsb: int
-    width: int
-    top: bool
-
-
-def operand_limbs(width: int) -> tuple[Limb, ...]:
-    """A ``width``-bit signed operand cut into DSP-sized limbs, low bits first: each limb's
-    product is one hardware multiplier with its own registers."""
-    limbs, lsb = [], 0
-    while width - lsb > DSP_OPERAND_BITS:
-        limbs.append(Limb(lsb, DSP_OPERAND_BITS - 1, False))
-        lsb += DSP_OPERAND_BITS - 1
-    return (*limbs, Limb(lsb, width - lsb, True))
-
-
-def affine_operand_width(stage: AffineStage) -> int:
-    """The signed width of the affine's input (an unsigned input gains a zero sign bit)."""
-    return stage.in_width + (0 if stage.in_signed else 1)
-
-
-def affine_latency(stage: AffineStage) -> int:
-    """Operands (the multipliers' input registers), the limbs' products (their output
-    registers), the sum (one add of the low product and the bias, one more for the higher
-    limbs' products when there are any), saturate (affine.sv.j2)."""
-    limbs = len(operand_limbs(affine_operand_width(stage)))
-    return 4 + (limbs > 1)
 
 
 def pool_latency(stage: PoolStage, tree_stages: int) -> int:

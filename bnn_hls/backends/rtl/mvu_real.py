@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
-from bnn_hls.backends.rtl.cycles import DSP_OPERAND_BITS, REAL_MVU_LATENCY, REAL_MVU_SUM_STAGE
+from bnn_hls.backends.rtl.cycles import REAL_MVU_LATENCY
 from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
@@ -22,7 +22,9 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
+from bnn_hls.hw.estimates import fabric, multiplier_primitives
 from bnn_hls.hw.reduction_tree import ReductionTree
+from bnn_hls.hw.rtl_structure import REAL_MVU_SUM_STAGE
 from bnn_hls.hw.stages import RealMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
@@ -64,9 +66,7 @@ class RealMvuTile(Tile):
 
     @property
     def on_multipliers(self) -> bool:
-        s = self.stage
-        return (self.technology is Technology.LATTICE_ECP5
-                and max(s.elem_width, s.weight_width) <= DSP_OPERAND_BITS)
+        return multiplier_primitives(self.stage, fabric(self.technology))
 
     @property
     def words(self) -> list[int]:

@@ -9,12 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bnn_hls.backends.rtl.cycles import (
-    DSP_OPERAND_BITS,
-    affine_latency,
-    affine_operand_width,
-    operand_limbs,
-)
 from bnn_hls.backends.rtl.tiles import (
     Tile,
     counter_bits,
@@ -22,13 +16,15 @@ from bnn_hls.backends.rtl.tiles import (
     render_tile,
     with_helpers,
 )
+from bnn_hls.hw.estimates import fabric, multiplier_primitives
+from bnn_hls.hw.rtl_structure import affine_latency, affine_operand_width, operand_limbs
 from bnn_hls.hw.stages import AffineStage, BinariseStage, ShortcutStage
 from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
 class AffineTile(Tile):
-    """Latency cycles.affine_latency (operands, products of DSP-sized limbs of the input,
+    """Latency rtl_structure.affine_latency (operands, products of DSP-sized limbs of the input,
     sum, saturate); tready follows m_axis_tready. On ECP5 each limb's product is a MULT18X18D
     holding the operand and product registers (ecp5_multiplier.sv.j2)."""
 
@@ -39,8 +35,7 @@ class AffineTile(Tile):
 
     @property
     def on_multipliers(self) -> bool:
-        return (self.technology is Technology.LATTICE_ECP5
-                and self.stage.mult_width <= DSP_OPERAND_BITS)
+        return multiplier_primitives(self.stage, fabric(self.technology))
 
     def render(self, instance: str) -> str:
         p = self.stage

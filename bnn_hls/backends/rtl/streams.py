@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
-from bnn_hls.backends.rtl.cycles import FIFO_LATENCY
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import clog2
+from bnn_hls.hw.rtl_structure import fifo_capacity
 from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
 from bnn_hls.hw.technology import Technology
 
@@ -70,10 +70,7 @@ class FifoTile(Tile):
 
     @property
     def capacity(self) -> int:
-        """Beats held: the stage's depth, at least the FIFO_LATENCY + 1 a full-rate stream
-        needs (a beat holds its slot from its push through its latency until the cycle after
-        its pop, when "not full" sees the slot free)."""
-        return max(self.stage.depth, FIFO_LATENCY + 1)
+        return fifo_capacity(self.stage.depth)
 
     @property
     def block_ram(self) -> Ecp5BlockRam | None:

@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
-from bnn_hls.hw.intervals import Interval, clog2
+from bnn_hls.hw.intervals import clog2
+from bnn_hls.hw.rtl_structure import column_coordinate_width, row_coordinate_width, row_slots
 from bnn_hls.hw.stages import WindowShape, WindowStage
 from bnn_hls.hw.technology import Technology
 
@@ -48,9 +49,7 @@ class RowBuffer:
 
     @property
     def rows(self) -> int:
-        """Row slots: the K window rows plus one being written ahead, rounded up to a power of
-        two so a row's slot is its low bits."""
-        return 1 << clog2(self.window.kernel + 1)
+        return row_slots(self.window.kernel)
 
     def window_start(self, index: int) -> WindowStart:
         """Window ``index`` in raster order (``out_pixels`` and on: the next image's)."""
@@ -80,14 +79,12 @@ class RowBuffer:
         return (w.out_width - 1) * w.stride - w.pad
 
     @property
-    def row_w(self) -> int:  # signed rows of the reader's image and the next one
-        w = self.window
-        return Interval(-w.pad, 2 * w.height + self.rows + w.kernel).width
+    def row_w(self) -> int:
+        return row_coordinate_width(self.window)
 
     @property
     def col_w(self) -> int:
-        w = self.window
-        return Interval(-w.pad, w.width + w.kernel + w.stride).width
+        return column_coordinate_width(self.window)
 
     @property
     def slot_w(self) -> int:

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bnn_hls.backends.rtl.tiles import counter_bits, render_tile
-from bnn_hls.hw.weight_load import LOAD_BEAT_BITS, LoadedMemory, WeightLoad
-
-LOADER_INSTANCE = "weight_loader"
+from bnn_hls.hw.weight_load import LOAD_BEAT_BITS, LOADER_INSTANCE, LoadedMemory, WeightLoad
 
 
 @dataclass(frozen=True)

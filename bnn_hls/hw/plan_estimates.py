@@ -1,0 +1,56 @@
+"""Resource estimates of a whole plan: every stage's tile (hw/estimates.py), the stream FIFOs
+of its buffered channels and, when weights are loaded at start-up, the weight port's loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bnn_hls.hw.estimates import (
+    fabric,
+    needs_loading,
+    stage_memories,
+    stage_resources,
+    total,
+)
+from bnn_hls.hw.plan import DataflowPlan
+from bnn_hls.hw.stages import FifoStage
+from bnn_hls.hw.technology import Resources, Technology
+from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
+from bnn_hls.hw.weight_load import LOADER_INSTANCE, WeightLoad, loader_resources
+
+
+@dataclass(frozen=True)
+class StageEstimate:
+    name: str
+    layer: str
+    resources: Resources
+    load_bits: int  # weight bits in UltraRAM, loaded at start-up
+
+
+def _fifo_stages(plan: DataflowPlan) -> list[tuple[str, str, FifoStage]]:
+    """The stream FIFOs of the plan's buffered channels (skip FIFOs), named as the RTL
+    names them."""
+    return [(f"{c.sink.stage}_{c.sink.port}_fifo", plan.stages[c.sink.stage].layer,
+             FifoStage(c.layout, c.depth)) for c in plan.channels if c.depth]
+
+
+def estimate_plan(plan: DataflowPlan, technology: Technology,
+                  timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
+    """Every stage of ``plan`` and every FIFO of its buffered channels, pipelined for
+    ``timing``'s clock, and the loader of the weights placed in UltraRAM."""
+    fab = fabric(technology)
+    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _fifo_stages(plan)
+    estimates = [StageEstimate(name, layer, stage_resources(stage, fab, timing),
+                               sum(m.bits for m in stage_memories(stage)
+                                   if needs_loading(m, fab)))
+                 for name, layer, stage in placed]
+    load = WeightLoad.for_plan(plan, technology)
+    if load:
+        estimates.append(StageEstimate(LOADER_INSTANCE, LOADER_INSTANCE,
+                                       loader_resources(load, technology), 0))
+    return estimates
+
+
+def plan_total(estimates: list[StageEstimate]) -> Resources:
+    return total(*(e.resources for e in estimates))
