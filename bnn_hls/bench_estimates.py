@@ -41,6 +41,7 @@ from bnn_hls.hw.stages import (
     PoolKind,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -139,6 +140,10 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage | WeightLoad
             lambda r: RelaneStage(96, 16, 24, 6),
         ],
         "fork": [lambda r: ForkStage(StreamLayout(128, 16, 8, True), 3)],
+        "slice": [
+            lambda r: RegisterSliceStage(StreamLayout(288, 288, 2, True)),
+            lambda r: RegisterSliceStage(StreamLayout(64, 16, 9, True)),
+        ],
         "fifo": [
             lambda r: FifoStage(StreamLayout(64, 16, 8, True), 16),
             lambda r: FifoStage(StreamLayout(64, 64, 8, True), 100),

@@ -28,8 +28,9 @@ from bnn_hls.hw.estimates import (
 from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
 from bnn_hls.hw.layout import StreamLayout
 from bnn_hls.hw.plan import build_plan
-from bnn_hls.hw.stages import FifoStage, WindowStage, XnorMvuStage
-from bnn_hls.hw.technology import Technology
+from bnn_hls.hw.plan_estimates import estimate_plan
+from bnn_hls.hw.stages import FifoStage, RegisterSliceStage, WindowStage, XnorMvuStage
+from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.timing import RtlTiming
 from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad
 from bnn_hls.model import birealnet18
@@ -111,6 +112,22 @@ def test_estimate_counts_the_clock_s_popcount_ranks():
     # Per lane (4 XNOR + the valid count) the 8-bit tree's 11 register bits, and 5 control
     # bits per rank.
     assert b.ffs - a.ffs == 5 * 11 + 2 * 5
+
+
+def test_plan_estimates_count_the_register_slices(digits_compiled):
+    graph = digits_compiled.graph
+    plan = build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES)
+    estimates = {e.name: e.resources for e in estimate_plan(plan, Technology.LATTICE_ECP5)}
+    sliced = [c for c in plan.channels if c.register_slice]
+    assert len(sliced) > 10
+    for c in sliced:
+        bits = c.layout.beat_width + 1  # tdata and tlast, held and selected, and full flag
+        assert estimates[f"{c.sink.stage}_{c.sink.port}_slice"] == \
+            Resources(luts=bits + 2, ffs=bits + 1)
+    # the skid buffer's count equals synth_xilinx's and is 1 LUT4 short of synth_ecp5's
+    # (python -m bnn_hls.bench_estimates --tile slice)
+    assert estimate_stage(RegisterSliceStage(StreamLayout(16, 16, 9, True)),
+                          Technology.XILINX_7SERIES) == Resources(luts=147, ffs=146)
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,7 @@ from bnn_hls.hw.stages import (
     GlobalSumStage,
     PoolStage,
     RealMvuStage,
+    RegisterSliceStage,
     RelaneStage,
     ShortcutStage,
     Stage,
@@ -783,6 +784,14 @@ def _(stage: ForkStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Reso
     branches = stage.branches
     return total(registers(branches),
                  luts(2 * branches + and_luts(2 * branches, fab) + 1))
+
+
+@stage_resources.register
+def _(stage: RegisterSliceStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
+    """templates/rtl/stream_skid.sv.j2: the held beat and tlast, the output's select between
+    them and the input, the full flag and the output's valid."""
+    bits = stage.layout.beat_width + 1
+    return total(registers(bits + 1), luts(mux_luts(2, bits, fab) + 2))
 
 
 @stage_resources.register

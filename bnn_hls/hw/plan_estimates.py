@@ -1,5 +1,6 @@
 """Resource estimates of a whole plan: every stage's tile (hw/estimates.py), the stream FIFOs
-of its buffered channels and, when weights are loaded at start-up, the weight port's loader.
+of its buffered channels, the register slices of its sliced ones and, when weights are loaded
+at start-up, the weight port's loader.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from bnn_hls.hw.estimates import (
     total,
 )
 from bnn_hls.hw.plan import DataflowPlan
-from bnn_hls.hw.stages import FifoStage
+from bnn_hls.hw.stages import FifoStage, RegisterSliceStage, Stage
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
 from bnn_hls.hw.weight_load import LOADER_INSTANCE, WeightLoad, loader_resources
@@ -28,19 +29,25 @@ class StageEstimate:
     load_bits: int  # weight bits in UltraRAM, loaded at start-up
 
 
-def _fifo_stages(plan: DataflowPlan) -> list[tuple[str, str, FifoStage]]:
-    """The stream FIFOs of the plan's buffered channels (skip FIFOs), named as the RTL
-    names them."""
-    return [(f"{c.sink.stage}_{c.sink.port}_fifo", plan.stages[c.sink.stage].layer,
-             FifoStage(c.layout, c.depth)) for c in plan.channels if c.depth]
+def _channel_stages(plan: DataflowPlan) -> list[tuple[str, str, Stage]]:
+    """The stream FIFOs of the plan's buffered channels (skip FIFOs) and the register slices
+    of its sliced ones, named as the RTL names them."""
+    stages: list[tuple[str, str, Stage]] = []
+    for c in plan.channels:
+        between, layer = f"{c.sink.stage}_{c.sink.port}", plan.stages[c.sink.stage].layer
+        if c.depth:
+            stages.append((f"{between}_fifo", layer, FifoStage(c.layout, c.depth)))
+        elif c.register_slice:
+            stages.append((f"{between}_slice", layer, RegisterSliceStage(c.layout)))
+    return stages
 
 
 def estimate_plan(plan: DataflowPlan, technology: Technology,
                   timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
-    """Every stage of ``plan`` and every FIFO of its buffered channels, pipelined for
+    """Every stage of ``plan``, every FIFO and register slice of its channels, pipelined for
     ``timing``'s clock, and the loader of the weights placed in UltraRAM."""
     fab = fabric(technology)
-    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _fifo_stages(plan)
+    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _channel_stages(plan)
     estimates = [StageEstimate(name, layer, stage_resources(stage, fab, timing),
                                sum(m.bits for m in stage_memories(stage)
                                    if needs_loading(m, fab)))
