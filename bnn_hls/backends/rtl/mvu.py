@@ -42,7 +42,6 @@ class XnorMvuTile(Tile):
     store: WeightStore = WeightStore.ROM
 
     prefix: ClassVar[str] = "mvu"
-    ready_follows_output: ClassVar[bool] = True
 
     @classmethod
     def for_timing(cls, stage: XnorMvuStage, timing: RtlTiming) -> XnorMvuTile:
