@@ -96,7 +96,8 @@ class XnorMvuTile(Tile):
     def render(self, instance: str) -> str:
         p = self.stage
         module = self.module_name(instance)
-        names = {"lane": f"{module}_lane", "popcount": f"{module}_popcount"}
+        names = {"lane": f"{module}_lane", "popcount": f"{module}_popcount",
+                 "output": f"{module}_output"}
         roms = self.block_roms
         rom_modules = [f"{module}_rom{pe}" for pe in range(len(roms))]
         main = render_tile(
@@ -107,15 +108,20 @@ class XnorMvuTile(Tile):
             hard_wired=self.hard_wired, memory_files=list(self.memory_files(instance)),
             loaded=self.store is not WeightStore.ROM,
             uram=self.store is WeightStore.LOADED_URAM)
+        # The results and tlast in the output register and its spare.
+        output = render_tile("output_spare.sv.j2", module=names["output"],
+                             width=p.pe * p.dot_width + 1)
         if self.hard_wired:
             lanes = [MappedPopcount(p.simd, self.technology, stages=self.popcount_stages,
                                     weights=tuple((row[0] >> i) & 1 for i in range(p.simd)))
                      .render(f"{names['lane']}{pe}") for pe, row in enumerate(p.rom_words)]
-            return with_helpers(main, *lanes, self.mapped_popcount.render(names["popcount"]))
+            return with_helpers(main, output, *lanes,
+                                self.mapped_popcount.render(names["popcount"]))
         if self.mapped:
             return with_helpers(
-                main, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
+                main, output, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
                 self.mapped_popcount.render(names["popcount"]),
                 *(rom.render(name) for rom, name in zip(roms, rom_modules, strict=True)))
-        return with_helpers(main, self.popcount.render_xnor(names["lane"], names["popcount"]),
+        return with_helpers(main, output,
+                            self.popcount.render_xnor(names["lane"], names["popcount"]),
                             self.popcount.render(names["popcount"]))

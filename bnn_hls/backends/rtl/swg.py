@@ -112,12 +112,16 @@ class RowBuffer:
         return block_ram(self.technology, self.beat_width, self.window.width * self.folds)
 
     def render(self, module: str) -> list[str]:
-        """The row buffer's module, and its block RAM's when it has one."""
+        """The row buffer's module, its output stage's, and its block RAM's when it has
+        one."""
         ram = self.block_ram
-        ram_module = f"{module}_ram"
+        ram_module, output_module = f"{module}_ram", f"{module}_output"
         lines = render_tile("swg_lines.sv.j2", module=module, g=self, w=self.window,
-                            ram_module=ram_module)
-        return [lines, ram.render(ram_module)] if ram else [lines]
+                            ram_module=ram_module, output_module=output_module)
+        # A column: kernel taps of a beat, their valid flags, kernel-column and image ends.
+        output = render_tile("output_spare.sv.j2", module=output_module,
+                             width=self.window.kernel * (self.beat_width + 1) + 2)
+        return [lines, output, ram.render(ram_module)] if ram else [lines, output]
 
 
 @dataclass(frozen=True)
