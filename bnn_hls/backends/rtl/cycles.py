@@ -39,7 +39,7 @@ XNOR_MVU_LATENCY = 3
 # row buffer's read). A stream into the first kind from either gets a register slice, so no
 # ready path spans two tiles.
 READY_FOLLOWS_OUTPUT = (AffineStage, BinariseStage, ShortcutStage, GlobalSumStage, ForkStage,
-                        XnorMvuStage, RealMvuStage)
+                        RealMvuStage)
 OUTPUT_READY_IS_DEEP = (WindowStage, PoolStage)
 
 
