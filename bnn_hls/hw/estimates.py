@@ -387,8 +387,9 @@ def weight_rom(stage: XnorMvuStage) -> Memory:
 
 @stage_memories.register
 def _(stage: XnorMvuStage) -> list[Memory]:
-    replay = ([Memory(stage.synapse_folds, 2 * stage.simd, True, single_port=True)]
-              if stage.neuron_folds > 1 else [])
+    # written the cycle after its step, at its own address (templates/rtl/mvu.sv.j2)
+    replay = ([Memory(stage.synapse_folds, 2 * stage.simd, True)]
+              if stage.neuron_folds > 1 and stage.synapse_folds > 1 else [])
     return [weight_rom(stage)] * stage.pe + replay
 
 
@@ -458,7 +459,7 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     pe, simd, acc, dot = stage.pe, stage.simd, stage.count_width, stage.dot_width
     sf, nf = stage.synapse_folds, stage.neuron_folds
     ranks = timing.popcount_stages(simd)
-    replayed = nf > 1
+    replayed = nf > 1 and sf > 1
     rom = weight_rom(stage)
     if place_memory(rom, fab) is Placement.LOGIC:
         # The ROM's read and the lane inputs' weight registers, per distinct weight column.
@@ -475,7 +476,10 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
         weights, lanes,
         # Accumulators (the first step's clear in their LUTs), then 2 * agreements - valid.
         adders(acc, fab, pe + 1), registers((pe + 1) * acc),
-        adders(dot, fab, pe), registers(pe * dot),
+        adders(dot, fab, pe),
+        # the output register and its spare (output_spare.sv.j2): results and tlast, the
+        # select between them, the valid and hold flags
+        registers(2 * (pe * dot + 1) + 2), luts(mux_luts(2, pe * dot + 1, fab)),
         luts(pe * dot if partial and fab.lut_inputs == 4 else 0),  # idle lanes' zero
         # The operand beat (beside the replay's read register, the memory's, and a select
         # between them), then the lane inputs' beat.
@@ -484,7 +488,8 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     # Step counters, their control bits through the operand, lane and popcount ranks, the
     # accumulate flags and the output handshake.
     control = total(counter(sf, fab), counter(nf, fab), counter(stage.steps_per_pixel, fab),
-                    registers(5 * (ranks + 2) + 6 + (1 if replayed else 0)),
+                    registers(5 * (ranks + 2) + 4 + (1 if nf > 1 else 0)  # from_stream
+                              + (counter_bits(sf) + 2 if replayed else 0)),  # delayed write
                     luts(8 + pe * (1 if partial else 0)))
     replay = [memory_resources(m, fab) for m in stage_memories(stage)[pe:]]
     return total(datapath, control, *replay)
@@ -571,6 +576,10 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
         registers(3 * row_w + 3 * col_w + 2 * addr_w + 3),  # the read decided ahead
         adders(row_w, fab, 8), adders(col_w, fab, 8), adders(slot_w, fab, 2 + k),
         adders(addr_w, fab, 2 if folds > 1 else 0), luts(2 * addr_w),
+        # the column's spare (output_spare.sv.j2) and its select, the hold flag; the next
+        # window's readability a cycle earlier, the writer's limit less one
+        registers(k * (beat_width + 1) + 2 + 1), luts(mux_luts(2, k * (beat_width + 1) + 2, fab)),
+        registers((1 if k * folds > 1 else 0) + row_w),
     )
 
 
