@@ -295,6 +295,9 @@ CONVERTER_CASES = {
     "c10_16to12": RelaneStage(10, 16, 12, 6),
     "c9_3to3": RelaneStage(9, 3, 3, 4),
     "c1_1to1": RelaneStage(1, 1, 1, 3),
+    # every beat a multiple of 4 / 8 lanes: the fill counts groups of them
+    "c32_8to4": RelaneStage(32, 8, 4, 5),
+    "c48_16to24": RelaneStage(48, 16, 24, 3),
 }
 FORK_CASES = {"fork2": ForkStage(StreamLayout(1, 1, 12, True)),
               "fork3": ForkStage(StreamLayout(1, 1, 5, True), 3)}

@@ -37,6 +37,8 @@ from bnn_hls.hw.rtl_structure import (
     dp16kd_column_fits,
     fifo_capacity,
     operand_limbs,
+    relane_capacity,
+    relane_fill_step,
     row_coordinate_width,
     row_slots,
 )
@@ -768,9 +770,8 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     constant, and the lanes no fill level reaches (and their selects) go. ECP5's LUT4
     mapping of the wider selects is the bench's worst case (python -m
     bnn_hls.bench_estimates --tile relane)."""
-    capacity = stage.in_lanes + 2 * stage.out_lanes - 1
-    room = capacity - stage.in_lanes  # most lanes kept when a beat enters
-    step = math.gcd(stage.in_lanes, stage.out_lanes, stage.in_last_lanes, stage.out_last_lanes)
+    step = relane_fill_step(stage)
+    room = relane_capacity(stage) - stage.in_lanes  # most lanes kept when a beat enters
     levels = range(0, room + 1, step)  # the fill levels a beat can enter at
     held = stage.in_lanes + levels[-1]
     select_luts = 0

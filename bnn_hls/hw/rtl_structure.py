@@ -1,15 +1,17 @@
 """Structure of the RTL tiles that both the cycle model (backends/rtl/cycles.py) and the
 resource estimates (hw/estimates.py) count: multiplier operand limbs, the affine's and the
-FIFO's register stages, the row buffer's slots and counter widths. Stated once here, so an
+FIFO's register stages, the row buffer's slots and counter widths, the width converter's
+lane buffer. Stated once here, so an
 estimate counts the registers the templates render.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from bnn_hls.hw.intervals import Interval, clog2
-from bnn_hls.hw.stages import AffineStage, WindowShape
+from bnn_hls.hw.stages import AffineStage, RelaneStage, WindowShape
 
 DSP_OPERAND_BITS = 18  # a signed multiplier operand: ECP5 MULT18X18D, Xilinx DSP48 B port
 FIFO_LATENCY = 3  # memory write, its read register, the head register (stream_fifo.sv.j2)
@@ -87,6 +89,19 @@ def fifo_capacity(depth: int) -> int:
     stream needs (a beat holds its slot from its push through its latency until the cycle
     after its pop, when "not full" sees the slot free)."""
     return max(depth, FIFO_LATENCY + 1)
+
+
+def relane_capacity(stage: RelaneStage) -> int:
+    """Lanes a width converter (templates/rtl/width_converter.sv.j2) holds: whenever its input
+    side must wait at least 2 * out_lanes are held, so the output side never does (and vice
+    versa)."""
+    return stage.in_lanes + 2 * stage.out_lanes - 1
+
+
+def relane_fill_step(stage: RelaneStage) -> int:
+    """The lane count every beat of either side moves, so the converter's fill is counted in
+    groups of it: a fill level between its multiples is never reached."""
+    return math.gcd(stage.in_lanes, stage.out_lanes, stage.in_last_lanes, stage.out_last_lanes)
 
 
 def row_slots(kernel: int) -> int:

@@ -10,33 +10,28 @@ from typing import ClassVar
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import clog2
-from bnn_hls.hw.rtl_structure import fifo_capacity
+from bnn_hls.hw.rtl_structure import fifo_capacity, relane_capacity, relane_fill_step
 from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
 from bnn_hls.hw.technology import Technology
 
 
 @dataclass(frozen=True)
 class RelaneTile(Tile):
-    """A lane buffer of ``capacity`` lanes between the two sides lets each run at one beat per
-    cycle: ``max(in_folds, out_folds)`` cycles per pixel. Latency 1 cycle; both tready and
+    """A lane buffer (relane_capacity lanes) between the two sides lets each run at one beat
+    per cycle: ``max(in_folds, out_folds)`` cycles per pixel. Latency 1 cycle; both tready and
     tvalid come from registers."""
 
     stage: RelaneStage
 
     prefix: ClassVar[str] = "width_converter"
 
-    @property
-    def capacity(self) -> int:
-        """Lanes held: whenever the input side must wait at least 2*out_lanes are held, so the
-        output side never does (and vice versa)."""
-        return self.stage.in_lanes + 2 * self.stage.out_lanes - 1
-
     def render(self, instance: str) -> str:
         p = self.stage
+        capacity, step = relane_capacity(p), relane_fill_step(p)
         return render_tile("width_converter.sv.j2", module=self.module_name(instance), p=p,
-                           capacity=self.capacity,
+                           capacity=capacity, step=step,
                            cycles_per_pixel=max(p.in_folds, p.out_folds),
-                           fill_w=clog2(self.capacity + 1),
+                           fill_w=clog2(capacity // step + 1),
                            in_fold_w=counter_bits(p.in_folds),
                            out_fold_w=counter_bits(p.out_folds))
 
