@@ -766,10 +766,10 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     """templates/rtl/width_converter.sv.j2: a buffer of in_lanes + 2 * out_lanes - 1 lanes,
     each keeping its value (its flip-flops' enable), or selecting the one out_lanes above it
     (the beat leaving) or an entering lane at a fill level. The fill only ever moves by the
-    beats' lane counts, so it stays a multiple of their gcd: synthesis finds its low bits
-    constant, and the lanes no fill level reaches (and their selects) go. ECP5's LUT4
-    mapping of the wider selects is the bench's worst case (python -m
-    bnn_hls.bench_estimates --tile relane)."""
+    beats' lane counts, so it counts groups of their gcd (relane_fill_step), and the lanes
+    no fill level reaches (and their selects) go. The decoded
+    selects are shared nets (a kept hierarchy boundary), so a buffer bit's select is only its
+    candidates and their selects (python -m bnn_hls.bench_estimates --tile relane)."""
     step = relane_fill_step(stage)
     room = relane_capacity(stage) - stage.in_lanes  # most lanes kept when a beat enters
     levels = range(0, room + 1, step)  # the fill levels a beat can enter at

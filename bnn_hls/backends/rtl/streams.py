@@ -25,15 +25,28 @@ class RelaneTile(Tile):
 
     prefix: ClassVar[str] = "width_converter"
 
-    def render(self, instance: str) -> str:
+    @property
+    def shifts(self) -> list[int]:
+        """The lane counts a beat leaving drops: a pixel's last beat may carry fewer."""
         p = self.stage
+        if p.out_folds == 1 or p.out_last_lanes == p.out_lanes:
+            return [p.out_last_lanes]
+        return [p.out_lanes, p.out_last_lanes]
+
+    def render(self, instance: str) -> str:
+        p, module = self.stage, self.module_name(instance)
         capacity, step = relane_capacity(p), relane_fill_step(p)
-        return render_tile("width_converter.sv.j2", module=self.module_name(instance), p=p,
-                           capacity=capacity, step=step,
+        levels = (capacity - p.in_lanes) // step + 1  # the fill levels a beat enters at
+        boundary = f"{module}_selects"
+        main = render_tile("width_converter.sv.j2", module=module, p=p,
+                           capacity=capacity, step=step, levels=levels, shifts=self.shifts,
+                           boundary_module=boundary,
                            cycles_per_pixel=max(p.in_folds, p.out_folds),
                            fill_w=clog2(capacity // step + 1),
                            in_fold_w=counter_bits(p.in_folds),
                            out_fold_w=counter_bits(p.out_folds))
+        return with_helpers(main, render_tile("kept_boundary.sv.j2", module=boundary,
+                                              width=levels + len(self.shifts)))
 
 
 @dataclass(frozen=True)
