@@ -49,7 +49,7 @@ from bnn_hls.hw.stages import (
     XnorMvuStage,
 )
 from bnn_hls.hw.technology import Resources, Technology
-from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad, loader_resources
+from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad, WeightStore, loader_resources
 from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
 
 FLOWS = {"xilinx": (SynthFlow.XILINX, Technology.XILINX_7SERIES),
@@ -104,6 +104,9 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage | WeightLoad
             # syntheses) stay as they were.
             lambda r: XnorMvuStage(_bits(np.random.default_rng(1), 32, 288), pe=8, simd=32,
                                    pixels_per_image=16),
+            # weights the weight port loads: RAMs (bnn-hls compile --rtl --load-weights)
+            lambda r: XnorMvuStage(_bits(np.random.default_rng(5), 16, 144), pe=16, simd=16,
+                                   pixels_per_image=64, weights_loaded=True),
         ],
         "real_mvu": [
             lambda r: RealMvuStage(_int8(r, 16, 27), pe=4, simd=3, elem_width=8,
@@ -111,6 +114,8 @@ def cases() -> dict[str, list[Callable[[np.random.Generator], Stage | WeightLoad
             lambda r: RealMvuStage(_int8(r, 10, 128), pe=2, simd=16, elem_width=12),
             lambda r: RealMvuStage(_int8(np.random.default_rng(2), 8, 48), pe=8, simd=4,
                                    elem_width=4, pixels_per_image=16),
+            lambda r: RealMvuStage(_int8(np.random.default_rng(6), 10, 128), pe=2, simd=16,
+                                   elem_width=12, weights_loaded=True),
         ],
         "window": [
             lambda r: WindowStage(16, 8, 8, 3, 1, 1, simd=16),
@@ -188,7 +193,9 @@ def measure(tile_type: str, stage: Stage | WeightLoad, family: str, work: Path,
         files = {f"{module}.sv": loader.render()}
         estimate = loader_resources(stage, technology)
     else:
-        tile = tile_for(stage, technology=build_technology(stage, technology))
+        loaded = isinstance(stage, XnorMvuStage | RealMvuStage) and stage.weights_loaded
+        tile = tile_for(stage, technology=build_technology(stage, technology),
+                        store=WeightStore.LOADED if loaded else WeightStore.ROM)
         module = tile.module_name("dut")
         files = {f"{module}.sv": tile.render("dut"), **tile.memory_files("dut")}
         estimate = estimate_stage(stage, technology)
@@ -220,7 +227,7 @@ def describe(stage: Stage | WeightLoad) -> str:
     if isinstance(stage, WeightLoad):
         return "rows " + " ".join(f"{m.depth}x{m.width}" for m in stage.memories)
     if isinstance(stage, XnorMvuStage | RealMvuStage):
-        return stage.shape_text
+        return stage.shape_text + (" loaded" if stage.weights_loaded else "")
     if isinstance(stage, WindowStage):
         return (f"C={stage.channels} {stage.height}x{stage.width} k={stage.kernel} "
                 f"s={stage.stride} SIMD={stage.simd} w={stage.elem_width}")

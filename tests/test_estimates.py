@@ -5,6 +5,7 @@ its bad-input lines."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from bnn_hls.hw.estimates import (
     estimate_stage,
     fabric,
     place_memory,
+    stage_memories,
 )
 from bnn_hls.hw.folding import auto_folding, load_folding, mvu_shapes
 from bnn_hls.hw.layout import StreamLayout
@@ -32,7 +34,12 @@ from bnn_hls.hw.plan_estimates import estimate_plan
 from bnn_hls.hw.stages import FifoStage, RegisterSliceStage, WindowStage, XnorMvuStage
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.timing import RtlTiming
-from bnn_hls.hw.weight_load import LoadedMemory, WeightLoad
+from bnn_hls.hw.weight_load import (
+    LOADER_INSTANCE,
+    LoadedMemory,
+    WeightLoad,
+    has_weight_memory,
+)
 from bnn_hls.model import birealnet18
 from bnn_hls.tools.yosys import synth
 
@@ -128,6 +135,36 @@ def test_plan_estimates_count_the_register_slices(digits_compiled):
     # (python -m bnn_hls.bench_estimates --tile slice)
     assert estimate_stage(RegisterSliceStage(StreamLayout(16, 16, 9, True)),
                           Technology.XILINX_7SERIES) == Resources(luts=147, ffs=146)
+
+
+def test_loaded_weights_are_estimated_as_the_rams_the_rtl_builds(tmp_path):
+    """--load-weights: each PE's memory is a RAM the weight port writes (LUTRAM here, where a
+    ROM would be logic); the estimate against synth_ecp5 of the tile built that way."""
+    stage = XnorMvuStage(np.random.default_rng(7).integers(0, 2, (16, 72)).astype(bool),
+                         pe=4, simd=8, pixels_per_image=64, weights_loaded=True)
+    assert all(m.writable for m in stage_memories(stage))
+    result = measure("xnor_mvu", stage, "ecp5", tmp_path / "work", None)
+    estimate, measured = result.estimate, result.synthesis
+    assert measured.lutram_bits > 0 and estimate.lutram_bits == measured.lutram_bits
+    assert abs(estimate.luts - measured.luts) <= 0.25 * measured.luts, (estimate, measured)
+    assert abs(estimate.ffs - measured.ffs) <= 0.25 * measured.ffs, (estimate, measured)
+
+
+def test_plan_estimates_with_every_weight_loaded(digits_compiled):
+    graph = digits_compiled.graph
+    plan = build_plan(graph, auto_folding(graph, 2048, RTL_CYCLES), RTL_CYCLES)
+    technology = Technology.XILINX_7SERIES
+    roms = {e.name: e.resources for e in estimate_plan(plan, technology)}
+    loaded = {e.name: e.resources for e in estimate_plan(plan, technology, load_weights=True)}
+    assert LOADER_INSTANCE in loaded and LOADER_INSTANCE not in roms
+    with_memory = [p for p in plan.stages.values() if has_weight_memory(p.stage)]
+    assert with_memory
+    for placed in with_memory:
+        assert loaded[placed.name] == estimate_stage(replace(placed.stage, weights_loaded=True),
+                                                     technology)
+        assert loaded[placed.name] != roms[placed.name]
+    others = set(roms) - {p.name for p in with_memory}
+    assert all(loaded[name] == roms[name] for name in others)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.weight_load import WeightLoad, has_weight_memory, weight_rows
 from bnn_hls.model import birealnet, birealnet18, randomise_birealnet
 from bnn_hls.tools.fit import FoldingSweep, fastest_fit
+from bnn_hls.tools.report import design_loads_weights, write_report
 from bnn_hls.tools.simulate import generate_rtl, simulate
 from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.vendor_models import sim_models
@@ -43,6 +44,14 @@ def loaded_design(small_graph, tmp_path_factory):
     plan, sources = generate_rtl(small_graph, out, target_cycles=TARGET_CYCLES,
                                  load_weights=True)
     return plan, out / "rtl", sources
+
+
+def test_the_report_estimates_a_loaded_design_with_rams(loaded_design, small_graph, tmp_path):
+    out = loaded_design[1].parent
+    assert design_loads_weights(out) and not design_loads_weights(tmp_path)
+    document = json.loads((write_report(out, small_graph, TARGET_CYCLES, None)
+                           / "report.json").read_text())
+    assert document["weights_loaded"] is True
 
 
 def test_the_load_stream_is_every_memory_row_by_row(small_graph):

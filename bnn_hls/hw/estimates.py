@@ -383,8 +383,8 @@ def stage_memories(stage: Stage) -> list[Memory]:
 
 
 def weight_rom(stage: XnorMvuStage) -> Memory:
-    """One PE's weight ROM: a word per step."""
-    return Memory(stage.steps_per_pixel, stage.simd, False)
+    """One PE's weight memory: a word per step; a ROM, or a RAM the weight port fills."""
+    return Memory(stage.steps_per_pixel, stage.simd, stage.weights_loaded)
 
 
 @stage_memories.register
@@ -408,7 +408,9 @@ def distinct_weight_columns(stage: XnorMvuStage) -> int:
 @stage_memories.register
 def _(stage: RealMvuStage) -> list[Memory]:
     row = stage.pe * stage.simd * stage.weight_width
-    rom = ([Memory(stage.steps_per_pixel, row, False, primitive=True)]
+    # a ROM on the family's block primitive, or an inferred RAM the weight port fills
+    rom = ([Memory(stage.steps_per_pixel, row, stage.weights_loaded,
+                   primitive=not stage.weights_loaded)]
            if stage.steps_per_pixel > 1 else [])
     vector = ([Memory(stage.synapse_folds, stage.simd * stage.elem_width, True,
                       registered_read=False)]
@@ -463,7 +465,7 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
     ranks = timing.popcount_stages(simd)
     replayed = nf > 1 and sf > 1
     rom = weight_rom(stage)
-    if place_memory(rom, fab) is Placement.LOGIC:
+    if not rom.writable and place_memory(rom, fab) is Placement.LOGIC:
         # The ROM's read and the lane inputs' weight registers, per distinct weight column.
         columns = distinct_weight_columns(stage)
         weights = Resources(luts=rom_luts(rom, fab, columns),

@@ -5,7 +5,7 @@ at start-up, the weight port's loader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bnn_hls.hw.estimates import (
     fabric,
@@ -18,7 +18,7 @@ from bnn_hls.hw.plan import DataflowPlan
 from bnn_hls.hw.stages import FifoStage, RegisterSliceStage, Stage
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.hw.timing import DEFAULT_TIMING, RtlTiming
-from bnn_hls.hw.weight_load import LOADER_INSTANCE, WeightLoad, loader_resources
+from bnn_hls.hw.weight_load import LOADER_INSTANCE, WeightLoad, WeightStore, loader_resources
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,24 @@ def _channel_stages(plan: DataflowPlan) -> list[tuple[str, str, Stage]]:
 
 
 def estimate_plan(plan: DataflowPlan, technology: Technology,
-                  timing: RtlTiming = DEFAULT_TIMING) -> list[StageEstimate]:
+                  timing: RtlTiming = DEFAULT_TIMING,
+                  load_weights: bool = False) -> list[StageEstimate]:
     """Every stage of ``plan``, every FIFO and register slice of its channels, pipelined for
-    ``timing``'s clock, and the loader of the weights placed in UltraRAM."""
+    ``timing``'s clock, and the loader of the weights placed in UltraRAM (or, with
+    ``load_weights``, of every weight memory, which is then a RAM the loader fills)."""
     fab = fabric(technology)
-    placed = [(p.name, p.layer, p.stage) for p in plan.stages.values()] + _channel_stages(plan)
+    load = WeightLoad.for_plan(plan, technology, everything=load_weights)
+
+    def as_built(name: str, stage: Stage) -> Stage:
+        loaded = load.store(name) is WeightStore.LOADED
+        return replace(stage, weights_loaded=True) if loaded else stage
+
+    placed = ([(p.name, p.layer, as_built(p.name, p.stage)) for p in plan.stages.values()]
+              + _channel_stages(plan))
     estimates = [StageEstimate(name, layer, stage_resources(stage, fab, timing),
                                sum(m.bits for m in stage_memories(stage)
                                    if needs_loading(m, fab)))
                  for name, layer, stage in placed]
-    load = WeightLoad.for_plan(plan, technology)
     if load:
         estimates.append(StageEstimate(LOADER_INSTANCE, LOADER_INSTANCE,
                                        loader_resources(load, technology), 0))

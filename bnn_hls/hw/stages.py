@@ -454,6 +454,7 @@ class XnorMvuStage(FoldedMatrix, Stage):
     pe: int = 1
     simd: int = 1
     pixels_per_image: int = 1
+    weights_loaded: bool = False  # RAMs the weight port fills at start-up (hw/weight_load.py)
 
     def __post_init__(self):
         weights = np.asarray(self.weights, dtype=bool)
@@ -509,6 +510,7 @@ class RealMvuStage(FoldedMatrix, Stage):
     in_range: Interval | None = None
     with_valid: bool = False
     pixels_per_image: int = 1
+    weights_loaded: bool = False  # RAMs the weight port fills at start-up (hw/weight_load.py)
 
     def __post_init__(self):
         weights = np.asarray(self.weights)

@@ -51,13 +51,24 @@ def design_folding(out: Path, graph: ir.Graph, target_cycles: int) -> tuple[dict
             f"automatic for {target_cycles} cycles/image")
 
 
-def layer_figures(plan: DataflowPlan, technology: Technology) -> list[LayerFigures]:
+def design_loads_weights(out: Path) -> bool:
+    """Whether the design in ``out`` was generated with every weight memory behind the weight
+    port (``bnn-hls compile --rtl --load-weights``): RAMs, estimated as such."""
+    path = out / "rtl" / "manifest.json"
+    if not path.is_file():
+        return False
+    load = load_yaml(path, "RTL manifest").get("weight_load")  # JSON is YAML
+    return bool(load) and any(not m["uram"] for m in load["memories"])
+
+
+def layer_figures(plan: DataflowPlan, technology: Technology,
+                  load_weights: bool = False) -> list[LayerFigures]:
     """Per IR layer (in plan order): its slowest stage's cycles and its stages' resources."""
     cycles: dict[str, int] = defaultdict(int)
     resources: dict[str, Resources] = defaultdict(Resources)
     for placed in plan.stages.values():
         cycles[placed.layer] = max(cycles[placed.layer], plan.expected_cycles[placed.name])
-    for estimate in estimate_plan(plan, technology, RTL_CYCLES.timing):
+    for estimate in estimate_plan(plan, technology, RTL_CYCLES.timing, load_weights):
         resources[estimate.layer] = resources[estimate.layer] + estimate.resources
     return [LayerFigures(layer, cycles[layer], resources[layer]) for layer in cycles]
 
@@ -118,8 +129,9 @@ def write_report(out: Path, graph: ir.Graph, target_cycles: int, board: Board | 
     folding, folding_source = design_folding(out, graph, target_cycles)
     plan = build_plan(graph, folding, RTL_CYCLES)
     technology = board.technology if board else Technology.XILINX_7SERIES
-    figures = layer_figures(plan, technology)
-    total = plan_total(estimate_plan(plan, technology, RTL_CYCLES.timing))
+    load_weights = design_loads_weights(out)
+    figures = layer_figures(plan, technology, load_weights)
+    total = plan_total(estimate_plan(plan, technology, RTL_CYCLES.timing, load_weights))
     directory = out / "report"
     directory.mkdir(parents=True, exist_ok=True)
     names = [f.layer for f in figures]
@@ -137,7 +149,7 @@ def write_report(out: Path, graph: ir.Graph, target_cycles: int, board: Board | 
                        f"{graph.name}: accuracy against shortcut bits\n{ACCURACY_SOURCE}")
     document = {
         "model": graph.name, "folding": folding_source, "technology": technology.value,
-        "board": board.name if board else None,
+        "board": board.name if board else None, "weights_loaded": load_weights,
         "cycles_per_image": {"value": plan.expected_cycles_per_image, "source": CYCLES_SOURCE},
         "resources": {"total": asdict(total), "source": RESOURCES_SOURCE,
                       "available": asdict(board.resources) if board else None},
@@ -149,21 +161,26 @@ def write_report(out: Path, graph: ir.Graph, target_cycles: int, board: Board | 
     }
     (directory / "report.json").write_text(json.dumps(document, indent=1) + "\n")
     (directory / "report.md").write_text(_markdown(graph, plan, figures, total, board,
-                                                   technology, folding_source, accuracy))
+                                                   technology, folding_source, accuracy,
+                                                   load_weights))
     return directory
 
 
 def _markdown(graph: ir.Graph, plan: DataflowPlan, figures: list[LayerFigures],
               total: Resources, board: Board | None, technology: Technology,
-              folding_source: str, accuracy: list[ShortcutPoint] | None) -> str:
+              folding_source: str, accuracy: list[ShortcutPoint] | None,
+              load_weights: bool) -> str:
     cycles = plan.expected_cycles_per_image
+    weights = ("RAMs the weight port fills at start-up (`--load-weights`)" if load_weights
+               else "ROMs in the bitstream (but those in UltraRAM, loaded at start-up)")
     lines = [f"# {graph.name}: hardware report", "",
              f"Folding: {folding_source}. Every figure here is an **estimate**: cycles from the "
              f"RTL cycle model, resources from bnn_hls.hw.estimates for {technology.value} "
              f"(validated against Yosys by `python -m bnn_hls.bench_estimates`); none is "
              f"synthesis, place-and-route or simulation, except the accuracy against "
              f"shortcut bits ({ACCURACY_SOURCE}).", "",
-             f"- cycles per image ({CYCLES_SOURCE}): {cycles:,}"]
+             f"- cycles per image ({CYCLES_SOURCE}): {cycles:,}",
+             f"- weights: {weights}"]
     if board:
         lines.append(f"- images/s at the board's {board.clock_mhz:g} MHz clock (assumed, "
                      f"{ESTIMATE}): "
