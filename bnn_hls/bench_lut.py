@@ -4,7 +4,7 @@ side in one run:
 
 - naive: a ``$countones``-style loop;
 - behavioural: bnn_hls.backends.rtl.popcount (today's generic tree);
-- mapped: bnn_hls.backends.rtl.popcount_mapped on the family's primitives;
+- mapped: bnn_hls.hw.popcount_mapped on the family's primitives;
 - hard-wired: the mapped lane with the weights folded in (a fully unrolled layer). Its
   inputs are ``valid & act`` and ``valid & ~act``, made once per MVU for all its lanes (one
   LUT6_2 or two LUT4 per input bit, not counted per lane).
@@ -31,7 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bnn_hls.backends.rtl.popcount import PopcountParams
-from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
+from bnn_hls.backends.rtl.popcount_mapped import render_mapped_popcount
+from bnn_hls.hw.popcount_mapped import MappedPopcount
 from bnn_hls.hw.technology import Technology
 from bnn_hls.tools.yosys import SynthFlow, SynthStats, synth
 
@@ -74,10 +75,12 @@ def unit_source(unit: str, simd: int, technology: Technology) -> Callable[[Path]
         if unit == "behavioural":
             source.write_text(PopcountParams(simd).render_xnor_lane("lane"))
         elif unit == "mapped":
-            source.write_text(MappedPopcount(simd, technology, xnor=True).render("lane"))
+            source.write_text(render_mapped_popcount(MappedPopcount(simd, technology, xnor=True),
+                                                     "lane"))
         else:
             weights = tuple(random.Random(simd).randrange(2) for _ in range(simd))
-            source.write_text(MappedPopcount(simd, technology, weights=weights).render("lane"))
+            source.write_text(render_mapped_popcount(
+                MappedPopcount(simd, technology, weights=weights), "lane"))
         return synth([source], "lane", work, SynthFlow.for_technology(technology), depth=True)
     return run
 

@@ -1,4 +1,4 @@
-"""Technology-mapped popcounts (bnn_hls.backends.rtl.popcount_mapped) on the vendor primitive
+"""Technology-mapped popcounts (bnn_hls.hw.popcount_mapped) on the vendor primitive
 models, side by side in one combinational bank with the behavioural XNOR lane as reference:
 every count pattern of the small widths, random vectors for the wide ones.
 

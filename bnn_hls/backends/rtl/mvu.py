@@ -16,9 +16,10 @@ from typing import ClassVar
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.cycles import XNOR_MVU_LATENCY
 from bnn_hls.backends.rtl.popcount import PopcountParams
-from bnn_hls.backends.rtl.popcount_mapped import MappedPopcount
+from bnn_hls.backends.rtl.popcount_mapped import render_mapped_popcount
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import ceil_div
+from bnn_hls.hw.popcount_mapped import MappedPopcount
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
@@ -28,7 +29,7 @@ from bnn_hls.hw.weight_load import WeightStore
 @dataclass(frozen=True)
 class XnorMvuTile(Tile):
     """``popcount_stages``: pipeline registers inside each popcount (for wide ``simd``).
-    ``technology``: a family's mapped lanes (bnn_hls.backends.rtl.popcount_mapped, with the
+    ``technology``: a family's mapped lanes (bnn_hls.hw.popcount_mapped, with the
     same register ranks), else (generic) the behavioural tree. A fully unrolled layer (one
     weight row per PE) with mapped lanes has its weights hard-wired into them, and no ROM. On
     ECP5, ROMs that Yosys would put in block RAM are DP16KD blocks whose output registers are
@@ -112,15 +113,17 @@ class XnorMvuTile(Tile):
         output = render_tile("output_spare.sv.j2", module=names["output"],
                              width=p.pe * p.dot_width + 1)
         if self.hard_wired:
-            lanes = [MappedPopcount(p.simd, self.technology, stages=self.popcount_stages,
-                                    weights=tuple((row[0] >> i) & 1 for i in range(p.simd)))
-                     .render(f"{names['lane']}{pe}") for pe, row in enumerate(p.rom_words)]
+            lanes = [render_mapped_popcount(
+                replace(self.mapped_popcount,
+                        weights=tuple((row[0] >> i) & 1 for i in range(p.simd))),
+                f"{names['lane']}{pe}") for pe, row in enumerate(p.rom_words)]
             return with_helpers(main, output, *lanes,
-                                self.mapped_popcount.render(names["popcount"]))
+                                render_mapped_popcount(self.mapped_popcount, names["popcount"]))
         if self.mapped:
             return with_helpers(
-                main, output, replace(self.mapped_popcount, xnor=True).render(names["lane"]),
-                self.mapped_popcount.render(names["popcount"]),
+                main, output,
+                render_mapped_popcount(replace(self.mapped_popcount, xnor=True), names["lane"]),
+                render_mapped_popcount(self.mapped_popcount, names["popcount"]),
                 *(rom.render(name) for rom, name in zip(roms, rom_modules, strict=True)))
         return with_helpers(main, output,
                             self.popcount.render_xnor(names["lane"], names["popcount"]),
