@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, singledispatch
 
 import numpy as np
 
 from bnn_hls.hw.intervals import ceil_div, clog2
+from bnn_hls.hw.popcount_mapped import MappedPopcount, weights_hard_wired
 from bnn_hls.hw.popcount_tree import Adder, pipeline, plan_tree
 from bnn_hls.hw.reduction_tree import ReductionTree
 from bnn_hls.hw.rtl_structure import (
@@ -102,6 +103,9 @@ class Fabric:
     # holding their operand and product registers (ECP5: backends/rtl/block_ram.py,
     # templates/rtl/ecp5_multiplier.sv.j2).
     primitives: bool
+    # The family whose mapped popcount lanes the RTL builds (hw/popcount_mapped.py), or
+    # GENERIC: the behavioural tree.
+    lanes: Technology
 
     @property
     def mux_inputs(self) -> int:
@@ -120,13 +124,16 @@ FABRICS = {
     # RAM32M / RAM64M: 3 read ports beside the write port's, or 4 at the write address;
     # TRELLIS_DPR16X4.
     Technology.XILINX_7SERIES: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, False, False,
-                                      25, 18, 3, 0.077, True, False),
+                                      25, 18, 3, 0.077, True, False, Technology.XILINX_7SERIES),
     Technology.XILINX_ULTRASCALE_PLUS: Fabric(6, XILINX_LUTRAM, XILINX_LUTRAM_SP, 4, 8, True,
-                                              False, 27, 18, 3, 0.077, True, False),
+                                              False, 27, 18, 3, 0.077, True, False,
+                                              Technology.XILINX_ULTRASCALE_PLUS),
     Technology.LATTICE_ECP5: Fabric(4, ((16, 4),), ((16, 4),), 4, 4, False, True, 18, 18, 0, 0,
-                                    False, True),
+                                    False, True, Technology.LATTICE_ECP5),
 }
-FABRICS[Technology.GENERIC] = FABRICS[Technology.XILINX_7SERIES]
+# Generic RTL (behavioural lanes) on a 7-series-like fabric.
+FABRICS[Technology.GENERIC] = replace(FABRICS[Technology.XILINX_7SERIES],
+                                      lanes=Technology.GENERIC)
 
 
 def fabric(technology: Technology) -> Fabric:
@@ -335,10 +342,18 @@ def tree_adder_luts(adder: Adder, fab: Fabric) -> int:
 
 @cache  # the fit check asks for the same few lanes across many foldings
 def popcount_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources:
-    """One popcount of bnn_hls.hw.popcount_tree pipelined in ``stages`` ranks, and for an XNOR
-    lane each bit's XNOR-and-mask LUT. Its registers come from the tree; on Xilinx a value
-    delayed through ``shift_register_min`` ranks or more goes to a shift-register LUT
-    (SRL16E) instead of flip-flops."""
+    """One popcount pipelined in ``stages`` ranks, for an XNOR lane counting each bit's
+    XNOR-and-mask; on a family's mapped lanes, :func:`mapped_lane`."""
+    if fab.lanes is not Technology.GENERIC:
+        return mapped_lane(width, stages, fab, xnor)
+    return behavioural_lane(width, stages, fab, xnor)
+
+
+def behavioural_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources:
+    """The tree of bnn_hls.hw.popcount_tree, and for an XNOR lane each bit's XNOR-and-mask
+    LUT. Its registers come from the tree; on Xilinx a value delayed through
+    ``shift_register_min`` ranks or more goes to a shift-register LUT (SRL16E) instead of
+    flip-flops."""
     tree, root = plan_tree(width)
     staged = pipeline(tree, root, stages)
     chains: dict[str, list[int]] = {}
@@ -348,6 +363,14 @@ def popcount_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources
               if not fab.shift_register_min or len(c) < fab.shift_register_min)
     return Resources(luts=sum(tree_adder_luts(a, fab) for a in tree) + 1
                      + (width if xnor else 0), ffs=ffs)
+
+
+def mapped_lane(width: int, stages: int, fab: Fabric, xnor: bool) -> Resources:
+    """The mapped lane's netlist as built: its own LUTs, on ECP5 two LUT4s per CCU2C (the
+    chain positions' LUTs are its halves), and its register ranks."""
+    net = MappedPopcount(width, fab.lanes, xnor=xnor, stages=stages).netlist()[0]
+    carry_luts = 2 * net.carry_blocks if fab.lut_inputs == 4 else 0
+    return Resources(luts=len(net.standalone_luts) + carry_luts, ffs=net.register_bits)
 
 
 def multipliers(count: int, a_width: int, b_width: int, fab: Fabric) -> Resources:
@@ -383,8 +406,10 @@ def stage_memories(stage: Stage) -> list[Memory]:
 
 
 def weight_rom(stage: XnorMvuStage) -> Memory:
-    """One PE's weight memory: a word per step; a ROM, or a RAM the weight port fills."""
-    return Memory(stage.steps_per_pixel, stage.simd, stage.weights_loaded)
+    """One PE's weight memory: a word per step; a ROM (on the family's block primitive where
+    placed in block RAM), or an inferred RAM the weight port fills."""
+    return Memory(stage.steps_per_pixel, stage.simd, stage.weights_loaded,
+                  primitive=not stage.weights_loaded)
 
 
 @stage_memories.register
@@ -459,7 +484,7 @@ def _with_memories(stage: Stage, logic: Resources, fab: Fabric) -> Resources:
 
 @stage_resources.register
 def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Resources:
-    """templates/rtl/mvu.sv.j2 with the behavioural lanes."""
+    """templates/rtl/mvu.sv.j2 with the fabric's lanes (behavioural, mapped or hard-wired)."""
     pe, simd, acc, dot = stage.pe, stage.simd, stage.count_width, stage.dot_width
     sf, nf = stage.synapse_folds, stage.neuron_folds
     ranks = timing.popcount_stages(simd)
@@ -470,11 +495,21 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
         columns = distinct_weight_columns(stage)
         weights = Resources(luts=rom_luts(rom, fab, columns),
                             ffs=2 * columns)
-    else:  # the block's own read register, then the lane inputs' weight register
+    else:  # the block's own read register, then the lane inputs' weight register (on a
+        # block primitive, its output register)
         weights = total(*(memory_resources(rom, fab) for _ in range(pe)),
-                        registers(pe * simd))
-    lanes = total(*[popcount_lane(simd, ranks, fab, xnor=True)] * pe,
-                  popcount_lane(simd, ranks, fab, xnor=False))
+                        registers(pe * output_register_bits(rom, fab)))
+    if weights_hard_wired(stage, fab.lanes):
+        # Plain counts of if_one / if_zero (valid & act, valid & ~act: a LUT6_2 or two LUT4s
+        # per input bit, once for all lanes) picked by each constant weight bit.
+        lanes = total(*[popcount_lane(simd, ranks, fab, xnor=False)] * (pe + 1),
+                      luts(simd * (1 if fab.lut_inputs == 6 else 2)))
+    else:
+        # Not modelled: a fully unrolled layer on behavioural lanes (generic), whose constant
+        # weights let synthesis share the PEs' equal sub-sums (the estimate is high, +71 %
+        # LUTs in `bench_estimates --family generic`).
+        lanes = total(*[popcount_lane(simd, ranks, fab, xnor=True)] * pe,
+                      popcount_lane(simd, ranks, fab, xnor=False))
     partial = stage.last_fold_lanes < pe
     datapath = total(
         weights, lanes,

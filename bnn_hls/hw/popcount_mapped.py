@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bnn_hls.hw.intervals import clog2
+from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
 
 PAIR_CASCADE = 8  # pairs whose carry-ins chain through the previous pair's sum bit
@@ -400,3 +401,10 @@ class MappedPopcount:
         there are more ranks than stages, never on the inputs unless there is no stage."""
         return [min(depth, max(1 if depth else 0, -(-(j + 1) * depth // (self.stages + 1))))
                 for j in range(self.stages)]
+
+
+def weights_hard_wired(stage: XnorMvuStage, technology: Technology) -> bool:
+    """Whether an XNOR MVU's weights fold into its lanes: a fully unrolled layer (one weight
+    row per PE) on a family's mapped lanes."""
+    return (technology is not Technology.GENERIC
+            and stage.synapse_folds == 1 and stage.neuron_folds == 1)

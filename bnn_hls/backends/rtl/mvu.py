@@ -19,7 +19,7 @@ from bnn_hls.backends.rtl.popcount import PopcountParams
 from bnn_hls.backends.rtl.popcount_mapped import render_mapped_popcount
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import ceil_div
-from bnn_hls.hw.popcount_mapped import MappedPopcount
+from bnn_hls.hw.popcount_mapped import MappedPopcount, weights_hard_wired
 from bnn_hls.hw.stages import XnorMvuStage
 from bnn_hls.hw.technology import Technology
 from bnn_hls.hw.timing import RtlTiming
@@ -58,7 +58,7 @@ class XnorMvuTile(Tile):
 
     @property
     def hard_wired(self) -> bool:
-        return self.mapped and self.stage.synapse_folds == 1 and self.stage.neuron_folds == 1
+        return weights_hard_wired(self.stage, self.technology)
 
     @property
     def popcount(self) -> PopcountParams:
