@@ -41,6 +41,12 @@ XNOR_MVU_LATENCY = 3
 READY_FOLLOWS_OUTPUT = (AffineStage, BinariseStage, ShortcutStage, GlobalSumStage, ForkStage,
                         RealMvuStage)
 OUTPUT_READY_IS_DEEP = (WindowStage, PoolStage)
+# Tiles on multiplier blocks, and tiles on block RAM (the row buffers): the blocks' fixed
+# sites can be far apart, and a stream between two such tiles shares one handshake LUT
+# (valid & ready) that the placer puts at one end, so the other end's register reaches it
+# and back in one cycle. Such a stream gets a register slice too, which halves the distance.
+ON_MULTIPLIERS = (AffineStage, RealMvuStage)
+ON_BLOCK_RAM = (WindowStage, PoolStage)
 
 
 def pool_latency(stage: PoolStage, tree_stages: int) -> int:
@@ -95,8 +101,9 @@ class RtlCycles:
         return pixels * max(stage.in_folds, stage.out_folds)
 
     def needs_register_slice(self, source: Stage, sink: Stage) -> bool:
-        return isinstance(sink, READY_FOLLOWS_OUTPUT) and isinstance(
+        ready_path = isinstance(sink, READY_FOLLOWS_OUTPUT) and isinstance(
             source, READY_FOLLOWS_OUTPUT + OUTPUT_READY_IS_DEEP)
+        return ready_path or isinstance(source, ON_MULTIPLIERS) and isinstance(sink, ON_BLOCK_RAM)
 
     @singledispatchmethod
     def latency(self, stage: Stage) -> int:
