@@ -615,11 +615,11 @@ def _row_buffer_logic(stage: WindowStage | PoolStage, beat_width: int, folds: in
         registers(3 * row_w + 3 * col_w + 2 * addr_w + 3),  # the read decided ahead
         adders(row_w, fab, 8), adders(col_w, fab, 8), adders(slot_w, fab, 2 + k),
         adders(addr_w, fab, 2 if folds > 1 else 0), luts(2 * addr_w),
-        # the column's spare (output_spare.sv.j2) and its select, the hold flag; this and the
-        # next window's readability a cycle earlier and the completion a cycle ago, the
-        # writer's limit less one
+        # the column's spare (output_spare.sv.j2) and its select, the hold flag; the writer's
+        # limit less one; this and the next window's readability a cycle earlier, the
+        # completion a cycle ago, and the row end and the following needs a cycle late
         registers(k * (beat_width + 1) + 2 + 1), luts(mux_luts(2, k * (beat_width + 1) + 2, fab)),
-        registers((3 if k * folds > 1 else 0) + row_w),
+        registers(row_w + (4 + row_w + col_w if k * folds > 1 else 0)),
     )
 
 
