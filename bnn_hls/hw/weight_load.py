@@ -27,7 +27,6 @@ from bnn_hls.hw.estimates import (
     compare_luts,
     counter_bits,
     fabric,
-    mux_luts,
     place_memory,
 )
 from bnn_hls.hw.intervals import ceil_div
@@ -150,8 +149,8 @@ class WeightLoad:
 
 
 def loader_resources(load: WeightLoad, technology: Technology) -> Resources:
-    """templates/rtl/weight_loader.sv.j2 for ``load``: the memory, row and beat counters, each
-    memory's last-beat and last-row compares and their select, the row assembled from its
+    """templates/rtl/weight_loader.sv.j2 for ``load``: the memory, row and beat counters, the
+    last-beat and last-row compares, the row assembled from its
     beats (the bits of the widest row), the registered write (enables, address, data) and the
     commit flags. A LUT4 fabric clears a counter through a LUT4 per bit."""
     fab = fabric(technology)
@@ -164,11 +163,12 @@ def loader_resources(load: WeightLoad, technology: Technology) -> Resources:
     data_w = max(m.width for m in memories)
     clears = (addr_w + beat_w) if fab.lut_inputs == 4 else 0
     counters = adder_luts(memory_w, fab) + adder_luts(addr_w, fab) + adder_luts(beat_w, fab)
-    last_compares = sum(compare_luts(beat_w, fab) + compare_luts(addr_w, fab)
-                        for _ in memories) + mux_luts(count, 2, fab)
+    # last beat and last row: one function each of its counter and the memory number (the
+    # per-memory constants and their select merge)
+    select_w = counter_bits(count)
+    last_compares = compare_luts(beat_w + select_w, fab) + compare_luts(addr_w + select_w, fab)
     decodes = ((row_beats if row_beats > 1 else 0) * compare_luts(beat_w + 1, fab)
                + count * compare_luts(memory_w + 1, fab))
-    # A beat written at a variable slot of the row: synthesis selects each row bit's data
-    # (a LUT per bit) besides its enable.
-    return Resources(luts=counters + clears + last_compares + decodes + data_w + 4,
+    # Each slot of the row takes the beat under its decoded enable: no LUT per row bit.
+    return Resources(luts=counters + clears + last_compares + decodes + 4,
                      ffs=2 * data_w + 3 * addr_w + 2 * memory_w + beat_w + count + 4)
