@@ -21,10 +21,10 @@ demo: $(STAMP)
 	$(BIN)/bnn-hls demo $(CKPT) -o $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --durations=15 tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15 tests
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -m slow tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m slow tests
 
 train: $(STAMP)
 	$(BIN)/bnn-hls train -o $(CKPT)

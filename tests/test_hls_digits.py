@@ -20,6 +20,9 @@ from bnn_hls.hw.plan import PlacedStage
 from bnn_hls.hw.stages import FifoStage
 from bnn_hls.tools.csim import CsimModel, csim, generate_hls
 
+# One xdist worker runs the whole module: its build, in a module fixture's directory, once.
+pytestmark = pytest.mark.xdist_group("digits_hls")
+
 SHIPPED = Path(__file__).resolve().parent.parent / "examples" / "digits" / "birealnet_digits.pt"
 
 

@@ -10,6 +10,9 @@ import pytest
 from bnn_hls.cli import main
 from bnn_hls.tools.gxx import STANDARD, WARNINGS, ap_types_dir, compiler
 
+# One xdist worker runs the whole module: its build, in a module fixture's directory, once.
+pytestmark = pytest.mark.xdist_group("hls_project")
+
 SHIPPED = Path(__file__).resolve().parent.parent / "examples" / "digits" / "birealnet_digits.pt"
 
 

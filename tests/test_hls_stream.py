@@ -10,6 +10,9 @@ import pytest
 from bnn_hls.backends.hls.design import template_dir
 from bnn_hls.tools.gxx import STANDARD, WARNINGS, ap_types_dir, compiler
 
+# One xdist worker runs the whole module: its build, in a module fixture's directory, once.
+pytestmark = pytest.mark.xdist_group("hls_stream")
+
 PROGRAM = r"""
 #include <hls_stream.h>
 #include <iostream>

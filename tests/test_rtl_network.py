@@ -25,6 +25,9 @@ from bnn_hls.tools.slang import slang_errors
 from bnn_hls.tools.verilator import lint
 from bnn_hls.tools.yosys import synth
 
+# One xdist worker runs the whole module: its build, in a module fixture's directory, once.
+pytestmark = pytest.mark.xdist_group("digits_rtl")
+
 SHIPPED = Path(__file__).resolve().parent.parent / "examples" / "digits" / "birealnet_digits.pt"
 
 
