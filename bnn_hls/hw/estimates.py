@@ -38,8 +38,9 @@ from bnn_hls.hw.rtl_structure import (
     dp16kd_column_fits,
     fifo_capacity,
     operand_limbs,
-    relane_capacity,
+    relane_fill_levels,
     relane_fill_step,
+    relane_fill_width,
     row_coordinate_width,
     row_slots,
 )
@@ -505,9 +506,9 @@ def _(stage: XnorMvuStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> R
         lanes = total(*[popcount_lane(simd, ranks, fab, xnor=False)] * (pe + 1),
                       luts(simd * (1 if fab.lut_inputs == 6 else 2)))
     else:
-        # Not modelled: a fully unrolled layer on behavioural lanes (generic), whose constant
-        # weights let synthesis share the PEs' equal sub-sums (the estimate is high, +71 %
-        # LUTs in `bench_estimates --family generic`).
+        # XNOR lanes. Not modelled: in a fully unrolled layer on behavioural lanes (generic),
+        # constant weights let synthesis share the PEs' equal sub-sums (the estimate is high
+        # there, +71 % LUTs in `bench_estimates --family generic`).
         lanes = total(*[popcount_lane(simd, ranks, fab, xnor=True)] * pe,
                       popcount_lane(simd, ranks, fab, xnor=False))
     partial = stage.last_fold_lanes < pe
@@ -808,8 +809,7 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     selects are shared nets (a kept hierarchy boundary), so a buffer bit's select is only its
     candidates and their selects (python -m bnn_hls.bench_estimates --tile relane)."""
     step = relane_fill_step(stage)
-    room = relane_capacity(stage) - stage.in_lanes  # most lanes kept when a beat enters
-    levels = range(0, room + 1, step)  # the fill levels a beat can enter at
+    levels = [a * step for a in range(relane_fill_levels(stage))]  # lanes kept as a beat enters
     held = stage.in_lanes + levels[-1]
     select_luts = 0
     for lane in range(held):
@@ -818,7 +818,7 @@ def _(stage: RelaneStage, fab: Fabric, timing: RtlTiming = DEFAULT_TIMING) -> Re
     # An image-end flag can only sit where a beat's last channel lands, shifted by whole
     # output beats: about one place per output beat held (the others are constant).
     end_flags = ceil_div(held, stage.out_lanes)
-    fill_w = clog2(held + 1) - clog2(step)
+    fill_w = relane_fill_width(stage)
     return total(registers(held * stage.width + end_flags), luts(select_luts),
                  counter(stage.in_folds, fab), counter(stage.out_folds, fab),
                  adders(fill_w, fab, 2), registers(fill_w), luts(2 * len(levels)))

@@ -104,6 +104,17 @@ def relane_fill_step(stage: RelaneStage) -> int:
     return math.gcd(stage.in_lanes, stage.out_lanes, stage.in_last_lanes, stage.out_last_lanes)
 
 
+def relane_fill_levels(stage: RelaneStage) -> int:
+    """The fill levels (in groups) a beat can enter the width converter at: 0 up to the most
+    groups kept while it may."""
+    return (relane_capacity(stage) - stage.in_lanes) // relane_fill_step(stage) + 1
+
+
+def relane_fill_width(stage: RelaneStage) -> int:
+    """Bits of the width converter's fill, counted in groups of relane_fill_step lanes."""
+    return clog2(relane_capacity(stage) // relane_fill_step(stage) + 1)
+
+
 def row_slots(kernel: int) -> int:
     """The row buffer's slots: the K window rows plus one being written ahead, rounded up to a
     power of two so a row's slot is its low bits."""

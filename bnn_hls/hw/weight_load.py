@@ -150,9 +150,9 @@ class WeightLoad:
 
 def loader_resources(load: WeightLoad, technology: Technology) -> Resources:
     """templates/rtl/weight_loader.sv.j2 for ``load``: the memory, row and beat counters, the
-    last-beat and last-row compares, the row assembled from its
-    beats (the bits of the widest row), the registered write (enables, address, data) and the
-    commit flags. A LUT4 fabric clears a counter through a LUT4 per bit."""
+    last-beat and last-row compares, the row assembled from its beats (the bits of the widest
+    row), the registered write (enables, address, data), the commit flags and the flag that
+    the last beat is taken. A LUT4 fabric clears a counter through a LUT4 per bit."""
     fab = fabric(technology)
     memories = load.memories
     count = len(memories)
@@ -171,4 +171,4 @@ def loader_resources(load: WeightLoad, technology: Technology) -> Resources:
                + count * compare_luts(memory_w + 1, fab))
     # Each slot of the row takes the beat under its decoded enable: no LUT per row bit.
     return Resources(luts=counters + clears + last_compares + decodes + 4,
-                     ffs=2 * data_w + 3 * addr_w + 2 * memory_w + beat_w + count + 4)
+                     ffs=2 * data_w + 3 * addr_w + 2 * memory_w + beat_w + count + 5)

@@ -20,7 +20,7 @@ from bnn_hls.boards import Board
 from bnn_hls.compiler import ir
 from bnn_hls.hw.folding import Fold, auto_folding
 from bnn_hls.hw.plan import DataflowPlan, build_plan
-from bnn_hls.hw.plan_estimates import estimate_plan, plan_total
+from bnn_hls.hw.plan_estimates import StageEstimate, estimate_plan, plan_total
 from bnn_hls.hw.technology import Resources, Technology
 from bnn_hls.yaml_file import load_yaml
 
@@ -61,14 +61,13 @@ def design_loads_weights(out: Path) -> bool:
     return bool(load) and any(not m["uram"] for m in load["memories"])
 
 
-def layer_figures(plan: DataflowPlan, technology: Technology,
-                  load_weights: bool = False) -> list[LayerFigures]:
+def layer_figures(plan: DataflowPlan, estimates: list[StageEstimate]) -> list[LayerFigures]:
     """Per IR layer (in plan order): its slowest stage's cycles and its stages' resources."""
     cycles: dict[str, int] = defaultdict(int)
     resources: dict[str, Resources] = defaultdict(Resources)
     for placed in plan.stages.values():
         cycles[placed.layer] = max(cycles[placed.layer], plan.expected_cycles[placed.name])
-    for estimate in estimate_plan(plan, technology, RTL_CYCLES.timing, load_weights):
+    for estimate in estimates:
         resources[estimate.layer] = resources[estimate.layer] + estimate.resources
     return [LayerFigures(layer, cycles[layer], resources[layer]) for layer in cycles]
 
@@ -130,8 +129,9 @@ def write_report(out: Path, graph: ir.Graph, target_cycles: int, board: Board | 
     plan = build_plan(graph, folding, RTL_CYCLES)
     technology = board.technology if board else Technology.XILINX_7SERIES
     load_weights = design_loads_weights(out)
-    figures = layer_figures(plan, technology, load_weights)
-    total = plan_total(estimate_plan(plan, technology, RTL_CYCLES.timing, load_weights))
+    estimates = estimate_plan(plan, technology, RTL_CYCLES.timing, load_weights)
+    figures = layer_figures(plan, estimates)
+    total = plan_total(estimates)
     directory = out / "report"
     directory.mkdir(parents=True, exist_ok=True)
     names = [f.layer for f in figures]

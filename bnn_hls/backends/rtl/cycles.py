@@ -41,10 +41,12 @@ XNOR_MVU_LATENCY = 3
 READY_FOLLOWS_OUTPUT = (AffineStage, BinariseStage, ShortcutStage, GlobalSumStage, ForkStage,
                         RealMvuStage)
 OUTPUT_READY_IS_DEEP = (WindowStage, PoolStage)
-# Tiles on multiplier blocks, and tiles on block RAM (the row buffers): the blocks' fixed
-# sites can be far apart, and a stream between two such tiles shares one handshake LUT
-# (valid & ready) that the placer puts at one end, so the other end's register reaches it
-# and back in one cycle. Such a stream gets a register slice too, which halves the distance.
+# Tiles with multipliers (DSP blocks), and the row buffers (block RAM when large): the
+# blocks' fixed sites can be far apart, and a stream between two such tiles shares one
+# handshake LUT (valid & ready) that the placer puts at one end, so the other end's register
+# reaches it and back in one cycle. Such a stream gets a register slice too (latency 0, a
+# beat's worth of flip-flops), so each end's path stops at the slice. On every technology:
+# the rule is the RTL's, and a small row buffer in LUTRAM pays the slice without the need.
 ON_MULTIPLIERS = (AffineStage, RealMvuStage)
 ON_BLOCK_RAM = (WindowStage, PoolStage)
 
@@ -103,7 +105,8 @@ class RtlCycles:
     def needs_register_slice(self, source: Stage, sink: Stage) -> bool:
         ready_path = isinstance(sink, READY_FOLLOWS_OUTPUT) and isinstance(
             source, READY_FOLLOWS_OUTPUT + OUTPUT_READY_IS_DEEP)
-        return ready_path or isinstance(source, ON_MULTIPLIERS) and isinstance(sink, ON_BLOCK_RAM)
+        far_apart = isinstance(source, ON_MULTIPLIERS) and isinstance(sink, ON_BLOCK_RAM)
+        return ready_path or far_apart
 
     @singledispatchmethod
     def latency(self, stage: Stage) -> int:

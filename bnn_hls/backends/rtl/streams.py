@@ -10,7 +10,13 @@ from typing import ClassVar
 from bnn_hls.backends.rtl.block_ram import Ecp5BlockRam, block_ram
 from bnn_hls.backends.rtl.tiles import Tile, counter_bits, render_tile, with_helpers
 from bnn_hls.hw.intervals import clog2
-from bnn_hls.hw.rtl_structure import fifo_capacity, relane_capacity, relane_fill_step
+from bnn_hls.hw.rtl_structure import (
+    fifo_capacity,
+    relane_capacity,
+    relane_fill_levels,
+    relane_fill_step,
+    relane_fill_width,
+)
 from bnn_hls.hw.stages import FifoStage, ForkStage, RegisterSliceStage, RelaneStage
 from bnn_hls.hw.technology import Technology
 
@@ -35,14 +41,12 @@ class RelaneTile(Tile):
 
     def render(self, instance: str) -> str:
         p, module = self.stage, self.module_name(instance)
-        capacity, step = relane_capacity(p), relane_fill_step(p)
-        levels = (capacity - p.in_lanes) // step + 1  # the fill levels a beat enters at
-        boundary = f"{module}_selects"
+        levels, boundary = relane_fill_levels(p), f"{module}_selects"
         main = render_tile("width_converter.sv.j2", module=module, p=p,
-                           capacity=capacity, step=step, levels=levels, shifts=self.shifts,
-                           boundary_module=boundary,
+                           capacity=relane_capacity(p), step=relane_fill_step(p), levels=levels,
+                           shifts=self.shifts, boundary_module=boundary,
                            cycles_per_pixel=max(p.in_folds, p.out_folds),
-                           fill_w=clog2(capacity // step + 1),
+                           fill_w=relane_fill_width(p),
                            in_fold_w=counter_bits(p.in_folds),
                            out_fold_w=counter_bits(p.out_folds))
         return with_helpers(main, render_tile("kept_boundary.sv.j2", module=boundary,
